@@ -1,0 +1,1 @@
+"""shipbot: discounted US shipping labels in a Telegram bot."""

@@ -1,0 +1,3 @@
+from shipbot.cli import app
+
+app(prog_name="shipbot")

@@ -1,0 +1,99 @@
+"""Builds the bot, its dispatcher and the update processor from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+
+from shipbot.bot.flows import diagnostics, menu
+from shipbot.bot.runtime.processor import UpdateProcessor
+from shipbot.bot.runtime.prompts import StaleButtonGuard
+from shipbot.bot.runtime.storage import DatabaseStorage
+from shipbot.bot.runtime.users import UserMiddleware
+from shipbot.bot.ui.i18n import UserLocaleMiddleware, build_i18n
+from shipbot.config import Settings
+from shipbot.db.database import Database
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+BOT_API_TIMEOUT_SECONDS = 15
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url),
+        timeout=BOT_API_TIMEOUT_SECONDS,
+        limit=settings.webhook_max_connections * 2,
+    )
+    return Bot(
+        settings.require("bot_token"),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_dispatcher(settings: Settings, database: Database, i18n: I18n) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=DatabaseStorage(database), support_contact=settings.support_contact
+    )
+    dispatcher.update.outer_middleware(UserMiddleware())
+    UserLocaleMiddleware(i18n).setup(dispatcher)
+    dispatcher.callback_query.outer_middleware(StaleButtonGuard())
+    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    if settings.enable_test_hooks:
+        dispatcher.include_router(
+            diagnostics.build_router(settings.test_slow_seconds, settings.test_gate_file)
+        )
+    dispatcher.include_router(menu.router)
+    return dispatcher
+
+
+def command_menu(i18n: I18n, locale: str) -> list[BotCommand]:
+    with i18n.use_locale(locale):
+        return [
+            BotCommand(command="start", description=i18n.gettext("Main menu")),
+            BotCommand(command="help", description=i18n.gettext("Help")),
+            BotCommand(command="cancel", description=i18n.gettext("Cancel what you are doing")),
+        ]
+
+
+@dataclass
+class BotRuntime:
+    settings: Settings
+    database: Database
+    i18n: I18n
+    bot: Bot
+    dispatcher: Dispatcher
+    processor: UpdateProcessor
+
+    @classmethod
+    def build(cls, settings: Settings, database: Database) -> BotRuntime:
+        i18n = build_i18n()
+        bot = build_bot(settings)
+        dispatcher = build_dispatcher(settings, database, i18n)
+        processor = UpdateProcessor(dispatcher, bot, database, i18n)
+        return cls(settings, database, i18n, bot, dispatcher, processor)
+
+    async def publish_commands(self) -> None:
+        for locale in self.i18n.available_locales:
+            language = None if locale == self.i18n.default_locale else locale
+            await self.bot.set_my_commands(command_menu(self.i18n, locale), language_code=language)
+
+    async def set_webhook(self, *, drop_pending_updates: bool = False) -> None:
+        await self.bot.set_webhook(
+            url=self.settings.webhook_url,
+            secret_token=self.settings.require("webhook_secret"),
+            allowed_updates=ALLOWED_UPDATES,
+            max_connections=self.settings.webhook_max_connections,
+            drop_pending_updates=drop_pending_updates,
+        )
+
+    async def close(self) -> None:
+        await self.bot.session.close()

@@ -1,0 +1,81 @@
+"""Main menu, help, language and /cancel: the foundation's conversation (SPEC §3)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from shipbot.bot.runtime.prompts import show_prompt
+from shipbot.bot.runtime.scope import current_scope
+from shipbot.bot.ui import keyboards, texts
+from shipbot.bot.ui.callbacks import LanguageChoice, MenuAction
+from shipbot.db.models import User
+from shipbot.services.users import choose_language
+
+router = Router(name="menu")
+
+
+async def show_menu(event: Message | CallbackQuery, user: User, intro: str | None = None) -> None:
+    text = texts.main_menu(user.first_name)
+    await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboards.main_menu())
+
+
+@router.message(CommandStart())
+async def start(message: Message, state: FSMContext, user: User) -> None:
+    await state.set_state(None)
+    await show_menu(message, user)
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, support_contact: str) -> None:
+    await show_prompt(message, texts.help_text(support_contact), keyboards.back_to_menu())
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, user: User) -> None:
+    intro = texts.cancelled() if await state.get_state() else texts.nothing_to_cancel()
+    await state.clear()
+    await show_menu(message, user, intro)
+
+
+@router.callback_query(MenuAction.filter(F.action == "home"))
+async def home(query: CallbackQuery, state: FSMContext, user: User) -> None:
+    await state.set_state(None)
+    await show_menu(query, user)
+
+
+@router.callback_query(MenuAction.filter(F.action == "help"))
+async def help_button(query: CallbackQuery, support_contact: str) -> None:
+    await show_prompt(query, texts.help_text(support_contact), keyboards.back_to_menu())
+
+
+@router.callback_query(MenuAction.filter(F.action == "language"))
+async def language_menu(query: CallbackQuery) -> None:
+    await show_prompt(query, texts.choose_language(), keyboards.languages())
+
+
+@router.callback_query(LanguageChoice.filter())
+async def language_chosen(
+    query: CallbackQuery, callback_data: LanguageChoice, user: User, i18n: I18n
+) -> None:
+    if callback_data.code not in i18n.available_locales:
+        await query.answer(texts.unknown_language())
+        return
+    choose_language(user, callback_data.code)
+    current_scope().locale = callback_data.code
+    with i18n.use_locale(callback_data.code):
+        await show_menu(query, user)
+
+
+@router.message()
+async def not_understood(message: Message, user: User) -> None:
+    """Every input gets exactly one reply (G4), even one no flow expects."""
+    await show_menu(message, user, texts.not_understood())
+
+
+@router.callback_query()
+async def unknown_button(query: CallbackQuery) -> None:
+    await query.answer(texts.button_inactive())

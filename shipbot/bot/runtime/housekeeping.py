@@ -1,0 +1,37 @@
+"""Periodic clean-up: dedup records only need to outlive Telegram's redelivery window (24 h)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from shipbot.db.database import Database
+from shipbot.db.models import ProcessedUpdate, utcnow
+
+log = logging.getLogger(__name__)
+
+KEEP_PROCESSED_UPDATES = timedelta(days=7)
+PRUNE_EVERY_SECONDS = 3600
+
+
+async def prune_processed_updates(
+    database: Database, keep: timedelta = KEEP_PROCESSED_UPDATES
+) -> int:
+    async with database.transaction() as session:
+        result = await session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < utcnow() - keep)
+        )
+    return result.rowcount or 0
+
+
+async def run_housekeeping(database: Database) -> None:
+    while True:
+        try:
+            if removed := await prune_processed_updates(database):
+                log.info("pruned %d old dedup records", removed)
+        except Exception:
+            log.exception("housekeeping failed; will retry")
+        await asyncio.sleep(PRUNE_EVERY_SECONDS)

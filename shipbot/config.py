@@ -1,0 +1,195 @@
+"""Settings from the environment and `.env`, validated once at start-up.
+
+A bad value stops start-up with one line naming the variable (`ConfigError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+WEBHOOK_PATH = "/api/telegram/webhook"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/shipbot.db"
+
+_TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{30,64}$")
+# Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -; we demand enough to be a secret.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for one line on stderr."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        self.problem = problem
+        super().__init__(f"configuration error: {variable}: {problem}")
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _check_url(value: str, *, what: str) -> str:
+    value = value.strip()
+    if re.search(r"\s", value):
+        raise ValueError(f"{what} contains whitespace; was a second value glued on?")
+    if value.count("://") > 1:
+        raise ValueError(f"{what} contains two URLs glued together")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{what} must start with http:// or https:// (got {value!r})")
+    if not parts.hostname:
+        raise ValueError(f"{what} has no host (got {value!r})")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{what} must not carry a query or fragment")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """Every variable is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: str | None = None
+    telegram_api_url: str = TELEGRAM_API_URL
+    webhook_base_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_max_connections: int = 40
+    database_url: str = DEFAULT_DATABASE_URL
+    db_pool_size: int = 20
+    db_max_overflow: int = 100
+    admin_chat_id: int | None = None
+    admin_api_token: str | None = None
+    log_format: LogFormat = LogFormat.TEXT
+    log_level: str = "INFO"
+    support_contact: str = "@shipbot_support"
+    enable_test_hooks: bool = False
+    test_slow_seconds: float = 30.0
+    test_gate_file: str | None = None
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not _TOKEN_RE.match(value):
+            raise ValueError(
+                "is not a bot token of the form <digits>:<35 characters> "
+                "(as given by @BotFather); check for spaces or a second value glued on"
+            )
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return _check_url(value, what="the Bot API URL")
+
+    @field_validator("webhook_base_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = _check_url(value, what="the public base URL")
+        if urlsplit(value).path.rstrip("/").endswith(WEBHOOK_PATH):
+            raise ValueError(f"is the base URL only; {WEBHOOK_PATH} is appended by shipbot")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not _SECRET_RE.match(value):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_max_connections")
+    @classmethod
+    def _max_connections(cls, value: int) -> int:
+        if not 1 <= value <= 100:
+            raise ValueError("must be between 1 and 100 (Telegram's limit)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value.count("://") != 1 or re.search(r"\s", value):
+            raise ValueError("must be one URL such as sqlite+aiosqlite:///./data/shipbot.db")
+        scheme = value.split("://", 1)[0]
+        if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if scheme in ("sqlite", "sqlite+aiosqlite"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        raise ValueError(f"unsupported database {scheme!r}; use sqlite:// or postgresql://")
+
+    @field_validator("admin_api_token")
+    @classmethod
+    def _admin_token(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if len(value) < 24 or re.search(r"\s", value):
+            raise ValueError("must be at least 24 characters with no whitespace")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @model_validator(mode="after")
+    def _https_for_real_telegram(self) -> Settings:
+        if (
+            self.webhook_base_url
+            and self.telegram_api_url == TELEGRAM_API_URL
+            and not self.webhook_base_url.startswith("https://")
+        ):
+            raise ValueError(
+                "WEBHOOK_BASE_URL: must use https:// when TELEGRAM_API_URL is Telegram's own"
+            )
+        return self
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    @cached_property
+    def webhook_url(self) -> str:
+        return f"{self.require('webhook_base_url')}{WEBHOOK_PATH}"
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.require("bot_token").split(":", 1)[0])
+
+    def require(self, *names: str) -> str:
+        """Insist on variables a command needs; returns the first one's value."""
+        for name in names:
+            if getattr(self, name) in (None, ""):
+                raise ConfigError(name.upper(), "is required but not set")
+        return getattr(self, names[0])
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; turn pydantic's report into a one-line `ConfigError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = error.get("loc") or ()
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if location:
+            raise ConfigError(str(location[0]).upper(), message) from None
+        variable, _, problem = message.partition(": ")
+        raise ConfigError(variable, problem or message) from None

@@ -1,0 +1,71 @@
+"""The ASGI application: webhook, operations endpoints, and (in the sandbox) the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from aiogram.exceptions import TelegramUnauthorizedError
+from fastapi import FastAPI
+
+from shipbot.bot.assembly import BotRuntime
+from shipbot.bot.runtime.housekeeping import run_housekeeping
+from shipbot.config import ConfigError, Settings
+from shipbot.db import migrate
+from shipbot.db.database import Database
+from shipbot.web import operations, webhook
+
+log = logging.getLogger(__name__)
+
+StartupHook = Callable[[FastAPI, BotRuntime], Awaitable[None]]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    register_webhook: bool = True,
+    on_startup: StartupHook | None = None,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+) -> FastAPI:
+    settings.require("bot_token", "webhook_secret")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        await migrate.upgrade(database)
+        runtime = BotRuntime.build(settings, database)
+        app.state.runtime = runtime
+        if on_startup is not None:
+            await on_startup(app, runtime)
+        if register_webhook:
+            try:
+                await runtime.set_webhook()
+                await runtime.publish_commands()
+            except TelegramUnauthorizedError:
+                raise ConfigError(
+                    "BOT_TOKEN", "was rejected by the Bot API (Unauthorized)"
+                ) from None
+            log.info("webhook set to %s", settings.webhook_url)
+        housekeeping = asyncio.create_task(run_housekeeping(database))
+        try:
+            yield
+        finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
+            if on_shutdown is not None:
+                await on_shutdown()
+            await runtime.close()
+            await database.dispose()
+
+    app = FastAPI(title="shipbot", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(webhook.router)
+    app.include_router(operations.router)
+    return app

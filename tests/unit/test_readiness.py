@@ -1,0 +1,43 @@
+"""/readyz: ready only when the database answers and its schema is at the newest migration."""
+
+from types import SimpleNamespace
+
+import httpx
+from fastapi import FastAPI
+
+from shipbot.db import migrate
+from shipbot.db.database import Database
+from shipbot.web import operations
+
+
+async def readyz(database: Database) -> httpx.Response:
+    app = FastAPI()
+    app.include_router(operations.router)
+    app.state.runtime = SimpleNamespace(database=database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
+        return await client.get("/readyz")
+
+
+async def test_not_ready_until_migrated_then_ready(tmp_path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        pending = await readyz(database)
+        assert pending.status_code == 503
+        assert pending.json() == {"status": "migrations pending", "current": None, "head": "0001"}
+
+        await migrate.upgrade(database)
+        ready = await readyz(database)
+        assert ready.status_code == 200 and ready.json() == {"status": "ready", "revision": "0001"}
+    finally:
+        await database.dispose()
+
+
+async def test_not_ready_when_the_database_does_not_answer():
+    from tests.support.net import free_port
+
+    database = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing")
+    try:
+        response = await readyz(database)
+        assert response.status_code == 503 and response.json()["status"] == "unavailable"
+    finally:
+        await database.dispose()
