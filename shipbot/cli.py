@@ -52,6 +52,17 @@ def _settings(*required: str) -> Settings:
     return settings
 
 
+def _run_http(application: Any, host: str, port: int, grace_seconds: int) -> None:
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=grace_seconds,
+    )
+
+
 @app.command()
 @reports_config_errors
 def serve(
@@ -65,16 +76,8 @@ def serve(
     from shipbot.web.app import create_app
 
     settings = _settings("bot_token", "webhook_base_url", "webhook_secret")
-    application = create_app(settings, register_webhook=set_webhook)
     # In-flight updates get time to commit; anything cut off is redelivered by Telegram.
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=30,
-    )
+    _run_http(create_app(settings, register_webhook=set_webhook), host, port, grace_seconds=30)
 
 
 @app.command()
@@ -182,11 +185,4 @@ def sandbox(
     application = create_sandbox_app(settings)
     print(f"shipbot sandbox: open http://{host}:{port}/sandbox", file=sys.stderr, flush=True)
     # The chat page holds long polls open; do not let them delay Ctrl+C.
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=3,
-    )
+    _run_http(application, host, port, grace_seconds=3)

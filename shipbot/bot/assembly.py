@@ -16,6 +16,7 @@ from aiogram.utils.i18n import I18n
 from shipbot.bot.flows import diagnostics, menu
 from shipbot.bot.runtime.processor import UpdateProcessor
 from shipbot.bot.runtime.prompts import StaleButtonGuard
+from shipbot.bot.runtime.response_models import pin_response_models
 from shipbot.bot.runtime.storage import DatabaseStorage
 from shipbot.bot.runtime.users import UserMiddleware
 from shipbot.bot.ui.i18n import UserLocaleMiddleware, build_i18n
@@ -27,6 +28,7 @@ BOT_API_TIMEOUT_SECONDS = 15
 
 
 def build_bot(settings: Settings) -> Bot:
+    pin_response_models()
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(settings.telegram_api_url),
         timeout=BOT_API_TIMEOUT_SECONDS,

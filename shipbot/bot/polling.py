@@ -27,7 +27,10 @@ async def run_polling(settings: Settings) -> None:
         offset = None
         while True:
             updates = await runtime.bot.get_updates(
-                offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
+                offset=offset,
+                timeout=POLL_TIMEOUT_SECONDS,
+                allowed_updates=ALLOWED_UPDATES,
+                request_timeout=POLL_TIMEOUT_SECONDS + 10,
             )
             for update in updates:
                 await runtime.processor.process(update)

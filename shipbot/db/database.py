@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+SQLITE_POOL_SIZE = 4
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
@@ -40,8 +42,14 @@ class Database:
             database = make_url(url).database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # Each aiosqlite connection is a thread; a few are plenty when connections are held
+            # only to load and to commit, and more would just contend for the GIL.
             self.engine: AsyncEngine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=max_overflow, connect_args={"timeout": 30}
+                url,
+                pool_size=SQLITE_POOL_SIZE,
+                max_overflow=0,
+                pool_timeout=60,
+                connect_args={"timeout": 30},
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:

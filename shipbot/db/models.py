@@ -61,6 +61,17 @@ class FsmRecord(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    @property
+    def primary_key(self) -> tuple:
+        return (
+            self.bot_id,
+            self.chat_id,
+            self.user_id,
+            self.thread_id,
+            self.business_connection_id,
+            self.destiny,
+        )
+
 
 class ActivePrompt(Base):
     """The one bot message per chat whose inline keyboard is live (G4)."""

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shipbot.db.models import User, utcnow
 
 
-async def register_user(session: AsyncSession, telegram_user: TelegramUser) -> User:
+def register_user(session: AsyncSession, telegram_user: TelegramUser, known: User | None) -> User:
     """Create the user on first contact; refresh names, username and language afterwards."""
-    user = await session.get(User, telegram_user.id)
+    user = known
     if user is None:
         user = User(id=telegram_user.id, is_blocked=False, created_at=utcnow())
         session.add(user)

@@ -12,11 +12,12 @@ from shipbot.bot.assembly import BotRuntime
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_runtime(request: Request) -> BotRuntime:
+# Dependencies are async: FastAPI runs plain functions in a thread pool, one hop per request.
+async def get_runtime(request: Request) -> BotRuntime:
     return request.app.state.runtime
 
 
-def require_admin_token(
+async def require_admin_token(
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     runtime: BotRuntime = Depends(get_runtime),
 ) -> None:

@@ -1,17 +1,23 @@
 """Processes one Telegram update exactly once in effect (G1, G2, G3).
 
-    per-chat lock → already processed? → run the handlers → commit effects + dedup record
+    per-chat lock → already processed? → load the conversation → run the handlers
+    → commit effects + dedup record
 
 The dedup record is written in the same transaction as the update's effects and FSM state,
 so a process that dies mid-update leaves nothing behind and Telegram's redelivery runs the
 update again; a redelivery of a finished update finds the record and is dropped. The lock
 makes "check, run, commit" atomic per chat, also across processes on PostgreSQL.
+
+On SQLite the connection goes back to the pool between loading and committing: handlers
+spend most of their time waiting on the Bot API, and a connection (an aiosqlite thread)
+held through that wait would tie up the pool and make threads fight for the GIL.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -24,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from shipbot import metrics
 from shipbot.bot.runtime.apology import apologise
 from shipbot.bot.runtime.locks import ProcessChatLocks, lock_chat_across_processes
-from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope
+from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope, load_conversation
 from shipbot.db.database import Database
 from shipbot.db.models import ProcessedUpdate
 from shipbot.logs import chat_id_var, update_id_var
@@ -38,19 +44,25 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
 
 
-def chat_key(update: Update) -> tuple[int | None, int]:
-    """The chat an update belongs to, and the key that serialises it."""
+@dataclass(frozen=True)
+class Owner:
+    """Whose update it is: its chat, its user, and the key that serialises it."""
+
+    chat_id: int | None
+    user_id: int | None
+    lock_key: int
+
+
+def owner_of(update: Update) -> Owner:
     try:
         event = update.event
     except UpdateTypeLookupError:  # a type this version of aiogram does not know
-        return None, -update.update_id
+        return Owner(None, None, -update.update_id)
     chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
-    if chat is not None:
-        return chat.id, chat.id
     user = getattr(event, "from_user", None)
-    if user is not None:
-        return None, user.id
-    return None, -update.update_id
+    chat_id = chat.id if chat else None
+    user_id = user.id if user else None
+    return Owner(chat_id, user_id, chat_id or user_id or -update.update_id)
 
 
 class UpdateProcessor:
@@ -64,27 +76,31 @@ class UpdateProcessor:
         self.counts = {outcome: 0 for outcome in Outcome}
 
     async def process(self, update: Update) -> Outcome:
-        chat_id, key = chat_key(update)
+        owner = owner_of(update)
         update_id_var.set(update.update_id)
-        chat_id_var.set(chat_id)
+        chat_id_var.set(owner.chat_id)
         started = time.perf_counter()
-        async with self.locks.hold(key):
-            outcome = await self._process_locked(update, chat_id, key)
+        async with self.locks.hold(owner.lock_key):
+            outcome = await self._process_locked(update, owner)
         metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
         metrics.UPDATES.labels(outcome.value).inc()
         self.counts[outcome] += 1
         self.last_update_at = datetime.now(UTC)
         return outcome
 
-    async def _process_locked(self, update: Update, chat_id: int | None, key: int) -> Outcome:
+    async def _process_locked(self, update: Update, owner: Owner) -> Outcome:
+        chat_id = owner.chat_id
         async with self.database.sessions() as session:
             if not self.database.is_sqlite:
-                await lock_chat_across_processes(session, key)
+                await lock_chat_across_processes(session, owner.lock_key)
             if await session.get(ProcessedUpdate, update.update_id) is not None:
                 return self._duplicate()
             scope = UpdateScope(
                 session=session, bot_id=self.bot.id, update_id=update.update_id, chat_id=chat_id
             )
+            await load_conversation(scope, owner.user_id)
+            if self.database.is_sqlite:
+                await session.commit()  # nothing is written yet: this only frees the connection
             token = enter_scope(scope)
             # A savepoint lets a failed handler's writes go while the transaction, and with it
             # the PostgreSQL chat lock, stays until the dedup record is committed.

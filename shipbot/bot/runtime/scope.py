@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shipbot.db.models import ActivePrompt
+from shipbot.db.models import ActivePrompt, FsmRecord, User
 
 
 @dataclass
@@ -22,7 +22,10 @@ class UpdateScope:
     update_id: int
     chat_id: int | None
     locale: str = "en"
-    fsm_records: dict[Any, Any] = field(default_factory=dict)
+    user: User | None = None
+    # FSM records by primary key; every stored record of (bot, chat, user) fsm_loaded_for is here.
+    fsm_records: dict[tuple, FsmRecord] = field(default_factory=dict)
+    fsm_loaded_for: tuple[int, int, int] | None = None
     prompt: ActivePrompt | None = None
     prompt_loaded: bool = False
 
@@ -40,3 +43,30 @@ def enter_scope(scope: UpdateScope) -> object:
 
 def leave_scope(token: object) -> None:
     _current.reset(token)  # type: ignore[arg-type]
+
+
+# Built once: constructing the statement cost more than running it.
+_FSM_RECORDS_OF_CHAT_USER = select(FsmRecord).where(
+    FsmRecord.bot_id == bindparam("bot_id"),
+    FsmRecord.chat_id == bindparam("chat_id"),
+    FsmRecord.user_id == bindparam("user_id"),
+)
+
+
+async def load_conversation(scope: UpdateScope, user_id: int | None) -> None:
+    """Read in one burst what the runtime needs: the user, FSM records and the live prompt."""
+    session = scope.session
+    if user_id is not None:
+        scope.user = await session.get(User, user_id)
+    if scope.chat_id is None:
+        return
+    scope.prompt = await session.get(ActivePrompt, (scope.bot_id, scope.chat_id))
+    scope.prompt_loaded = True
+    if user_id is not None:
+        records = await session.scalars(
+            _FSM_RECORDS_OF_CHAT_USER,
+            {"bot_id": scope.bot_id, "chat_id": scope.chat_id, "user_id": user_id},
+        )
+        for record in records:
+            scope.fsm_records[record.primary_key] = record
+        scope.fsm_loaded_for = (scope.bot_id, scope.chat_id, user_id)

@@ -35,18 +35,22 @@ class DatabaseStorage(BaseStorage):
         """Yield the key's record inside the current update, or in a transaction of its own."""
         scope = current_scope()
         if scope is not None:
-            yield await self._load(scope.session, key, scope.fsm_records)
+            complete = scope.fsm_loaded_for == (key.bot_id, key.chat_id, key.user_id)
+            yield await self._load(scope.session, key, scope.fsm_records, complete)
             return
         async with self.database.transaction() as session:
-            yield await self._load(session, key, {})
+            yield await self._load(session, key, {}, complete=False)
 
     @staticmethod
-    async def _load(session: AsyncSession, key: StorageKey, cache: dict) -> FsmRecord:
-        # Pending records are not visible to session.get() with autoflush off, hence the cache.
+    async def _load(
+        session: AsyncSession, key: StorageKey, cache: dict, complete: bool
+    ) -> FsmRecord:
+        # Pending records are not visible to session.get() with autoflush off, hence the cache;
+        # a complete cache (see load_conversation) also saves asking for absent ones.
         primary_key = _primary_key(key)
         record = cache.get(primary_key)
         if record is None:
-            record = await session.get(FsmRecord, primary_key)
+            record = None if complete else await session.get(FsmRecord, primary_key)
             if record is None:
                 bot_id, chat_id, user_id, thread_id, connection_id, destiny = primary_key
                 record = FsmRecord(

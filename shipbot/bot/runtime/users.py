@@ -22,5 +22,5 @@ class UserMiddleware(BaseMiddleware):
         telegram_user = data.get("event_from_user")
         scope = current_scope()
         if telegram_user is not None and scope is not None and not telegram_user.is_bot:
-            data["user"] = await register_user(scope.session, telegram_user)
+            data["user"] = register_user(scope.session, telegram_user, known=scope.user)
         return await handler(event, data)

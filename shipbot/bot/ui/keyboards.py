@@ -1,8 +1,15 @@
-"""Inline keyboards of the foundation. Only flows that exist get a button."""
+"""Inline keyboards of the foundation. Only flows that exist get a button.
+
+Keyboards that depend only on the language are built once per locale: aiogram's builder
+deep-copies every button, which made rebuilding the menu a sizeable part of each update.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -11,6 +18,19 @@ from shipbot.bot.ui.i18n import LANGUAGE_NAMES
 
 
 def main_menu() -> InlineKeyboardMarkup:
+    return _main_menu(get_i18n().current_locale)
+
+
+def back_to_menu() -> InlineKeyboardMarkup:
+    return _back_to_menu(get_i18n().current_locale)
+
+
+def languages() -> InlineKeyboardMarkup:
+    return _languages(get_i18n().current_locale)
+
+
+@cache
+def _main_menu(locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("❓ Help"), callback_data=MenuAction(action="help"))
     builder.button(text=_("🌐 Language"), callback_data=MenuAction(action="language"))
@@ -18,13 +38,15 @@ def main_menu() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def back_to_menu() -> InlineKeyboardMarkup:
+@cache
+def _back_to_menu(locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("⬅️ Back to menu"), callback_data=MenuAction(action="home"))
     return builder.as_markup()
 
 
-def languages() -> InlineKeyboardMarkup:
+@cache
+def _languages(locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code, name in LANGUAGE_NAMES.items():
         builder.button(text=name, callback_data=LanguageChoice(code=code))
