@@ -43,12 +43,15 @@ class Database:
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             # Each aiosqlite connection is a thread; a few are plenty when connections are held
-            # only to load and to commit, and more would just contend for the GIL.
+            # only to load and to commit, and more would just contend for the GIL. Every
+            # statement costs a thread hand-off, so the pool's reset-on-return ROLLBACK is
+            # skipped: sessions always end in an explicit commit or rollback.
             self.engine: AsyncEngine = create_async_engine(
                 url,
                 pool_size=SQLITE_POOL_SIZE,
                 max_overflow=0,
                 pool_timeout=60,
+                pool_reset_on_return=None,
                 connect_args={"timeout": 30},
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

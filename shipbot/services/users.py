@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.models import User, utcnow
 
+# "Last seen" is for activity statistics; minute precision spares a write on most updates.
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+
 
 def register_user(session: AsyncSession, telegram_user: TelegramUser, known: User | None) -> User:
     """Create the user on first contact; refresh names, username and language afterwards."""
+    now = utcnow()
     user = known
     if user is None:
-        user = User(id=telegram_user.id, is_blocked=False, created_at=utcnow())
+        user = User(id=telegram_user.id, is_blocked=False, created_at=now, last_seen_at=now)
         session.add(user)
+    # Assigning an equal value leaves the row clean, so an unchanged user costs no UPDATE.
     user.first_name = telegram_user.first_name
     user.last_name = telegram_user.last_name
     user.username = telegram_user.username
     user.telegram_language = telegram_user.language_code
-    user.last_seen_at = utcnow()
+    if now - _aware(user.last_seen_at) >= LAST_SEEN_PRECISION:
+        user.last_seen_at = now
     return user
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def choose_language(user: User, code: str) -> None:
