@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import ValidationError
 
 from shipbot.bot.assembly import BotRuntime
+from shipbot.bot.runtime.processor import RetryLater
 from shipbot.config import WEBHOOK_PATH
 from shipbot.web.deps import get_runtime
 
@@ -35,5 +36,8 @@ async def telegram_webhook(
         update = Update.model_validate_json(await request.body(), context={"bot": runtime.bot})
     except ValidationError:
         return Response(status_code=status.HTTP_400_BAD_REQUEST)
-    await runtime.processor.process(update)
+    try:
+        await runtime.processor.process(update)
+    except RetryLater:
+        return Response(status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
     return Response(status_code=status.HTTP_200_OK)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
 from aiogram.utils.i18n import I18n
@@ -31,11 +32,21 @@ from shipbot import metrics
 from shipbot.bot.runtime.apology import apologise
 from shipbot.bot.runtime.locks import ProcessChatLocks, lock_chat_across_processes
 from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope, load_conversation
+from shipbot.bot.ui.i18n import pick_locale
 from shipbot.db.database import Database
 from shipbot.db.models import ProcessedUpdate
 from shipbot.logs import chat_id_var, update_id_var
 
 log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """The Bot API could not be reached: nothing was committed, Telegram should redeliver."""
+
+
+# The Bot API itself failing is not the handler's fault: the update is not done, so it is
+# left for Telegram to redeliver rather than recorded as failed.
+TRANSIENT_BOT_API_ERRORS = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
 
 
 class Outcome(StrEnum):
@@ -51,6 +62,7 @@ class Owner:
     chat_id: int | None
     user_id: int | None
     lock_key: int
+    language_code: str | None = None
 
 
 def owner_of(update: Update) -> Owner:
@@ -62,7 +74,8 @@ def owner_of(update: Update) -> Owner:
     user = getattr(event, "from_user", None)
     chat_id = chat.id if chat else None
     user_id = user.id if user else None
-    return Owner(chat_id, user_id, chat_id or user_id or -update.update_id)
+    language = user.language_code if user else None
+    return Owner(chat_id, user_id, chat_id or user_id or -update.update_id, language)
 
 
 class UpdateProcessor:
@@ -99,6 +112,11 @@ class UpdateProcessor:
                 session=session, bot_id=self.bot.id, update_id=update.update_id, chat_id=chat_id
             )
             await load_conversation(scope, owner.user_id)
+            scope.locale = pick_locale(
+                scope.user.language if scope.user else None,
+                owner.language_code,
+                set(self.i18n.available_locales),
+            )
             if self.database.is_sqlite:
                 await session.commit()  # nothing is written yet: this only frees the connection
             token = enter_scope(scope)
@@ -107,6 +125,10 @@ class UpdateProcessor:
             savepoint = None if self.database.is_sqlite else await session.begin_nested()
             try:
                 await self.dispatcher.feed_update(self.bot, update)
+            except TRANSIENT_BOT_API_ERRORS as error:
+                log.warning("Bot API unavailable, leaving the update for redelivery: %s", error)
+                await session.rollback()
+                raise RetryLater from error
             except Exception:
                 log.exception("handler failed")
                 metrics.ERRORS.inc()
