@@ -142,9 +142,14 @@ async def run_level(emulator, deliveries, target, delay, chats, flow, warmup, se
 
 
 def start_target(target: str, botapi_url: str, log_dir: Path, postgres: PostgresCluster | None):
+    """Each run gets an empty database: two emulator runs may hand out the same user ids."""
     if target == "bare":
         return ServerProcess("bare", ["benchmarks.bare_endpoint"], {}, log_dir).start()
-    database = postgres.url if target == "postgres" else f"sqlite:///{log_dir / 'bench.db'}"
+    if target == "postgres":
+        postgres.reset_database()
+        database = postgres.url
+    else:
+        database = f"sqlite:///{tempfile.mkdtemp(dir=log_dir)}/bench.db"
     server = ServerProcess("shipbot", ["shipbot", "serve"], {}, log_dir)
     server.env = {
         "BOT_TOKEN": TOKEN,
@@ -191,8 +196,6 @@ async def benchmark(args: argparse.Namespace) -> list[Level]:
             deliveries = Deliveries(emulator)
             try:
                 for target in args.targets:
-                    if postgres and target == "postgres":
-                        postgres.reset_database()
                     process = await asyncio.to_thread(
                         start_target, target, botapi_url, log_dir, postgres
                     )
