@@ -55,3 +55,31 @@ def test_many_chats_across_two_processes_each_proceed_in_order(emulator, start_b
     for chat in chats:
         counts = [m["text"] for m in chat.bot_messages()]
         assert counts == [f"Count: {n}" for n in range(1, 6)]
+
+
+def test_a_replica_killed_mid_update_releases_the_chat_to_the_other(
+    emulator, start_bot, postgres_url, tmp_path
+):
+    gate = tmp_path / "gate"
+    hooks = {"TEST_GATE_FILE": str(gate), "TEST_SLOW_SECONDS": "120"}
+    first = start_bot(database_url=postgres_url, **hooks)
+    second = start_bot(database_url=postgres_url, **hooks)
+    emulator.set_targets([first.url + WEBHOOK])
+    chat = emulator.create_user("Ann")
+    chat.send("/remember before the crash")
+    chat.wait_for_text("Remembered: before the crash")
+    emulator.wait_idle()
+
+    slow = chat.send("/slow")
+    chat.wait_for_text("Working…")  # the first replica holds the chat's advisory lock
+    emulator.set_targets([second.url + WEBHOOK])
+    first.kill()
+    gate.touch()
+    emulator.wait_idle()  # only returns if PostgreSQL released the dead replica's lock
+
+    attempts = [d for d in emulator.deliveries() if d["update_id"] == slow]
+    assert attempts[-1]["status"] == 200 and attempts[-1]["url"] == second.url + WEBHOOK
+    chat.send("/recall")
+    recalled = chat.wait_for_text("state=")["text"]
+    assert "memo=before the crash count=0 slow_runs=1" in recalled
+    assert [m["text"] for m in chat.bot_messages()].count("Slow step done (run 1)") == 1

@@ -1,0 +1,44 @@
+"""G4/G7 as a property: any text, however long or strange, gets exactly one reply."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+STRANGE = st.one_of(
+    st.text(min_size=1, max_size=4096).filter(lambda text: text.strip()),
+    st.sampled_from(
+        [
+            "<b>bold</b> <script>alert(1)</script>",
+            "שלום עולם مرحبا",
+            "🙂" * 2000,
+            "x" * 4096,
+            "/start@shipbot_sandbox_bot extra words",
+            "/unknown_command",
+            "&amp; &lt; < > \\" * 100,
+            "\u200f\u202e reversed",
+        ]
+    ),
+)
+
+
+def test_every_text_gets_exactly_one_reply_and_one_live_keyboard(emulator, start_bot):
+    server = start_bot()
+    chat = emulator.create_user("Fuzz")
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(text=STRANGE)
+    def one_reply(text: str) -> None:
+        before = len(chat.bot_messages())
+        chat.send(text)
+        emulator.wait_idle()
+        assert len(chat.bot_messages()) == before + 1
+        assert len(chat.live_keyboards()) == 1
+
+    one_reply()
+    assert "Traceback" not in server.log()
+    assert all(d["status"] == 200 for d in emulator.deliveries())
