@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from shipbot import metrics
 from shipbot.bot.runtime.apology import apologise
 from shipbot.bot.runtime.locks import ProcessChatLocks, lock_chat_across_processes
-from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope, load_conversation
+from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope, load_update_state
 from shipbot.bot.ui.i18n import pick_locale
 from shipbot.db.database import Database
 from shipbot.db.models import ProcessedUpdate
@@ -106,12 +106,11 @@ class UpdateProcessor:
         async with self.database.sessions() as session:
             if not self.database.is_sqlite:
                 await lock_chat_across_processes(session, owner.lock_key)
-            if await session.get(ProcessedUpdate, update.update_id) is not None:
-                return self._duplicate()
             scope = UpdateScope(
                 session=session, bot_id=self.bot.id, update_id=update.update_id, chat_id=chat_id
             )
-            await load_conversation(scope, owner.user_id)
+            if await load_update_state(scope, owner.user_id):
+                return self._duplicate()
             scope.locale = pick_locale(
                 scope.user.language if scope.user else None,
                 owner.language_code,

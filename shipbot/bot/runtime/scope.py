@@ -9,10 +9,10 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shipbot.db.models import ActivePrompt, FsmRecord, User
+from shipbot.db.models import ActivePrompt, FsmRecord, ProcessedUpdate, User
 
 
 @dataclass
@@ -45,28 +45,60 @@ def leave_scope(token: object) -> None:
     _current.reset(token)  # type: ignore[arg-type]
 
 
-# Built once: constructing the statement cost more than running it.
-_FSM_RECORDS_OF_CHAT_USER = select(FsmRecord).where(
-    FsmRecord.bot_id == bindparam("bot_id"),
-    FsmRecord.chat_id == bindparam("chat_id"),
-    FsmRecord.user_id == bindparam("user_id"),
-)
+def _conversation_query():
+    """Dedup record, user, live prompt and FSM records of a chat and user in one round trip.
 
-
-async def load_conversation(scope: UpdateScope, user_id: int | None) -> None:
-    """Read in one burst what the runtime needs: the user, FSM records and the live prompt."""
-    session = scope.session
-    if user_id is not None:
-        scope.user = await session.get(User, user_id)
-    if scope.chat_id is None:
-        return
-    scope.prompt = await session.get(ActivePrompt, (scope.bot_id, scope.chat_id))
-    scope.prompt_loaded = True
-    if user_id is not None:
-        records = await session.scalars(
-            _FSM_RECORDS_OF_CHAT_USER,
-            {"bot_id": scope.bot_id, "chat_id": scope.chat_id, "user_id": user_id},
+    Each statement costs a thread hand-off through aiosqlite, so the four reads every update
+    needs are outer-joined onto a one-row anchor. Built once: building it costs more than
+    running it.
+    """
+    anchor = select(literal(1).label("one")).subquery()
+    return (
+        select(ProcessedUpdate.update_id, User, ActivePrompt, FsmRecord)
+        .select_from(anchor)
+        .outerjoin(ProcessedUpdate, ProcessedUpdate.update_id == bindparam("update_id"))
+        .outerjoin(User, User.id == bindparam("user_id"))
+        .outerjoin(
+            ActivePrompt,
+            and_(
+                ActivePrompt.bot_id == bindparam("bot_id"),
+                ActivePrompt.chat_id == bindparam("chat_id"),
+            ),
         )
-        for record in records:
-            scope.fsm_records[record.primary_key] = record
-        scope.fsm_loaded_for = (scope.bot_id, scope.chat_id, user_id)
+        .outerjoin(
+            FsmRecord,
+            and_(
+                FsmRecord.bot_id == bindparam("bot_id"),
+                FsmRecord.chat_id == bindparam("chat_id"),
+                FsmRecord.user_id == bindparam("user_id"),
+            ),
+        )
+    )
+
+
+_CONVERSATION = _conversation_query()
+
+
+async def load_update_state(scope: UpdateScope, user_id: int | None) -> bool:
+    """Read what the runtime needs in one burst; True if the update was processed already."""
+    session = scope.session
+    if scope.chat_id is None or user_id is None:
+        if user_id is not None:
+            scope.user = await session.get(User, user_id)
+        return await session.get(ProcessedUpdate, scope.update_id) is not None
+    rows = (
+        await session.execute(
+            _CONVERSATION,
+            {
+                "update_id": scope.update_id,
+                "bot_id": scope.bot_id,
+                "chat_id": scope.chat_id,
+                "user_id": user_id,
+            },
+        )
+    ).all()
+    processed, scope.user, scope.prompt, _ = rows[0]
+    scope.prompt_loaded = True
+    scope.fsm_records = {record.primary_key: record for *_, record in rows if record is not None}
+    scope.fsm_loaded_for = (scope.bot_id, scope.chat_id, user_id)
+    return processed is not None

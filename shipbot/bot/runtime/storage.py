@@ -46,7 +46,7 @@ class DatabaseStorage(BaseStorage):
         session: AsyncSession, key: StorageKey, cache: dict, complete: bool
     ) -> FsmRecord:
         # Pending records are not visible to session.get() with autoflush off, hence the cache;
-        # a complete cache (see load_conversation) also saves asking for absent ones.
+        # a complete cache (see load_update_state) also saves asking for absent ones.
         primary_key = _primary_key(key)
         record = cache.get(primary_key)
         if record is None:
