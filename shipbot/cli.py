@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -19,7 +18,6 @@ from shipbot.logs import configure_logging
 app = typer.Typer(help="shipbot: discounted US shipping labels in Telegram.", no_args_is_help=True)
 webhook_app = typer.Typer(help="Manage the Telegram webhook.", no_args_is_help=True)
 app.add_typer(webhook_app, name="webhook")
-log = logging.getLogger("shipbot")
 
 DropPending = Annotated[
     bool,
@@ -113,7 +111,6 @@ def migrate() -> None:
         database = Database(settings.database_url)
         try:
             await migrations.upgrade(database)
-            log.info("database at revision %s", await migrations.current_revision(database))
         finally:
             await database.dispose()
 

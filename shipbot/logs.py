@@ -61,6 +61,8 @@ def configure_logging(log_format: str, level: str) -> None:
     root.setLevel(level)
     # aiogram logs every update at INFO; our processor logs what matters.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # Alembic announces its context on every readiness probe; migrate.upgrade logs what ran.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

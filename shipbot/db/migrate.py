@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from shipbot.db.database import Database
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Replicas starting together must not run the same migration twice.
@@ -48,6 +51,7 @@ async def upgrade(database: Database) -> None:
     async with database.engine.connect() as connection:
         await connection.run_sync(_upgrade)
         await connection.commit()
+        log.info("database at migration %s", await connection.run_sync(_current))
 
 
 def _current(connection: Connection) -> str | None:
