@@ -1,6 +1,6 @@
 """Processes one Telegram update exactly once in effect (G1, G2, G3).
 
-    per-chat lock → already processed? → load the conversation → run the handlers
+    per-chat lock → load the update's state (already processed? drop) → run the handlers
     → commit effects + dedup record
 
 The dedup record is written in the same transaction as the update's effects and FSM state,
@@ -118,27 +118,7 @@ class UpdateProcessor:
             )
             if self.database.is_sqlite:
                 await session.commit()  # nothing is written yet: this only frees the connection
-            token = enter_scope(scope)
-            # A savepoint lets a failed handler's writes go while the transaction, and with it
-            # the PostgreSQL chat lock, stays until the dedup record is committed.
-            savepoint = None if self.database.is_sqlite else await session.begin_nested()
-            try:
-                await self.dispatcher.feed_update(self.bot, update)
-            except TRANSIENT_BOT_API_ERRORS as error:
-                log.warning("Bot API unavailable, leaving the update for redelivery: %s", error)
-                await session.rollback()
-                raise RetryLater from error
-            except Exception:
-                log.exception("handler failed")
-                metrics.ERRORS.inc()
-                await (savepoint.rollback() if savepoint else session.rollback())
-                session.expunge_all()
-                await apologise(self.bot, self.i18n, update, chat_id, scope.locale)
-                outcome = Outcome.FAILED
-            else:
-                outcome = Outcome.HANDLED
-            finally:
-                leave_scope(token)
+            outcome = await self._run_handlers(update, scope)
             session.add(
                 ProcessedUpdate(update_id=update.update_id, chat_id=chat_id, outcome=outcome)
             )
@@ -151,6 +131,29 @@ class UpdateProcessor:
                     raise
                 return self._duplicate()
             return outcome
+
+    async def _run_handlers(self, update: Update, scope: UpdateScope) -> Outcome:
+        session = scope.session
+        token = enter_scope(scope)
+        # A savepoint lets a failed handler's writes go while the transaction, and with it
+        # the PostgreSQL chat lock, stays until the dedup record is committed.
+        savepoint = None if self.database.is_sqlite else await session.begin_nested()
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+        except TRANSIENT_BOT_API_ERRORS as error:
+            log.warning("Bot API unavailable, leaving the update for redelivery: %s", error)
+            await session.rollback()
+            raise RetryLater from error
+        except Exception:
+            log.exception("handler failed")
+            metrics.ERRORS.inc()
+            await (savepoint.rollback() if savepoint else session.rollback())
+            session.expunge_all()
+            await apologise(self.bot, self.i18n, update, scope.chat_id, scope.locale)
+            return Outcome.FAILED
+        finally:
+            leave_scope(token)
+        return Outcome.HANDLED
 
     @staticmethod
     def _duplicate() -> Outcome:
