@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,14 +25,9 @@ def register_user(session: AsyncSession, telegram_user: TelegramUser, known: Use
     user.last_name = telegram_user.last_name
     user.username = telegram_user.username
     user.telegram_language = telegram_user.language_code
-    if now - _aware(user.last_seen_at) >= LAST_SEEN_PRECISION:
+    if now - user.last_seen_at >= LAST_SEEN_PRECISION:
         user.last_seen_at = now
     return user
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they are stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def choose_language(user: User, code: str) -> None:

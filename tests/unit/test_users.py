@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from aiogram.types import User as TelegramUser
 
-from shipbot.db.models import User, utcnow
+from shipbot.db.models import utcnow
 from shipbot.services.users import choose_language, register_user
 
 
@@ -56,12 +56,6 @@ def test_last_seen_moves_only_after_a_minute():
     known.last_seen_at = utcnow() - timedelta(minutes=2)
     register_user(StagingSession(), telegram_user(), known=known)
     assert utcnow() - known.last_seen_at < timedelta(seconds=5)
-
-
-def test_last_seen_from_sqlite_without_a_zone_is_read_as_utc():
-    known = User(id=7, last_seen_at=(utcnow() - timedelta(minutes=5)).replace(tzinfo=None))
-    register_user(StagingSession(), telegram_user(), known=known)
-    assert known.last_seen_at.tzinfo is not None
 
 
 def test_the_chosen_language_is_kept():
