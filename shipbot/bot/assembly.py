@@ -13,7 +13,9 @@ from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
-from shipbot.bot.flows import diagnostics, menu
+from shipbot.bot.flows import address_book, diagnostics, fallback, menu, new_label
+from shipbot.bot.flows.new_label import navigation
+from shipbot.bot.flows.new_label.entry import DraftExpiry
 from shipbot.bot.runtime.processor import UpdateProcessor
 from shipbot.bot.runtime.prompts import StaleButtonGuard
 from shipbot.bot.runtime.response_models import pin_response_models
@@ -22,6 +24,7 @@ from shipbot.bot.runtime.users import UserMiddleware
 from shipbot.bot.ui.i18n import UserLocaleMiddleware, build_i18n
 from shipbot.config import Settings
 from shipbot.db.database import Database
+from shipbot.domain import zip_data
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 BOT_API_TIMEOUT_SECONDS = 15
@@ -47,13 +50,19 @@ def build_dispatcher(settings: Settings, database: Database, i18n: I18n) -> Disp
     )
     dispatcher.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(i18n).setup(dispatcher)
+    dispatcher.message.outer_middleware(DraftExpiry())
+    dispatcher.callback_query.outer_middleware(DraftExpiry())
     dispatcher.callback_query.outer_middleware(StaleButtonGuard())
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
     if settings.enable_test_hooks:
         dispatcher.include_router(
             diagnostics.build_router(settings.test_slow_seconds, settings.test_gate_file)
         )
-    dispatcher.include_router(menu.router)
+    # Order matters: commands and menu first, then the flows' steps, then Back / Cancel and
+    # the flows' answer to input a step cannot use, and last the reply to anything else.
+    dispatcher.include_routers(
+        menu.router, address_book.router, new_label.router, navigation.router, fallback.router
+    )
     return dispatcher
 
 
@@ -61,6 +70,8 @@ def command_menu(i18n: I18n, locale: str) -> list[BotCommand]:
     with i18n.use_locale(locale):
         return [
             BotCommand(command="start", description=i18n.gettext("Main menu")),
+            BotCommand(command="new", description=i18n.gettext("New label")),
+            BotCommand(command="addresses", description=i18n.gettext("Address book")),
             BotCommand(command="help", description=i18n.gettext("Help")),
             BotCommand(command="cancel", description=i18n.gettext("Cancel what you are doing")),
         ]
@@ -78,6 +89,7 @@ class BotRuntime:
     @classmethod
     def build(cls, settings: Settings, database: Database) -> BotRuntime:
         i18n = build_i18n()
+        zip_data.warm()  # parse the ZIP data at start-up, not in the first user's update
         bot = build_bot(settings)
         dispatcher = build_dispatcher(settings, database, i18n)
         processor = UpdateProcessor(dispatcher, bot, database, i18n)

@@ -1,10 +1,21 @@
-"""Tables of the foundation: users, processed updates, FSM state and the live prompt per chat."""
+"""Tables: users, processed updates, FSM state, the live prompt per chat, saved addresses."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -100,3 +111,29 @@ class ActivePrompt(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     message_id: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SavedAddress(Base):
+    """An address in a user's address book (SPEC §3.6), always read through its owner."""
+
+    __tablename__ = "saved_addresses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(35))
+    company: Mapped[str | None] = mapped_column(String(35))
+    street1: Mapped[str] = mapped_column(String(35))
+    street2: Mapped[str | None] = mapped_column(String(35))
+    city: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(2))
+    zip: Mapped[str] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    is_default_sender: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "label", name="uq_saved_addresses_user_label"),
+        Index("ix_saved_addresses_user_id", "user_id"),
+    )

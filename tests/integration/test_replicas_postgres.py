@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.test_new_label_flow import reach_review_by_pasting
+from tests.support.dialogue import Dialogue
+
 pytestmark = pytest.mark.postgres
 WEBHOOK = "/api/telegram/webhook"
 
@@ -83,3 +86,23 @@ def test_a_replica_killed_mid_update_releases_the_chat_to_the_other(
     recalled = chat.wait_for_text("state=")["text"]
     assert "memo=before the crash count=0 slow_runs=1" in recalled
     assert [m["text"] for m in chat.bot_messages()].count("Slow step done (run 1)") == 1
+
+
+def test_the_label_flow_and_address_book_across_two_processes(emulator, start_bot, postgres_url):
+    first = start_bot(database_url=postgres_url)
+    second = start_bot(database_url=postgres_url)
+    emulator.set_targets([first.url + WEBHOOK, second.url + WEBHOOK])
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+
+    review = reach_review_by_pasting(talk)
+    assert "John Smith" in review["text"] and "Jane Doe" in review["text"]
+    talk.press("💾 Save sender")
+    talk.say("Home")
+    talk.say("/addresses")
+    talk.press("Home")
+    talk.press("⭐ Make default sender")
+    talk.say("/new")
+    recipient = talk.press("⭐ Send from “Home”")
+    assert "Recipient" in recipient["text"]
+    targets = {d["url"] for d in emulator.deliveries()}
+    assert {first.url + WEBHOOK, second.url + WEBHOOK} <= targets

@@ -23,11 +23,18 @@ async def test_not_ready_until_migrated_then_ready(tmp_path):
     try:
         pending = await readyz(database)
         assert pending.status_code == 503
-        assert pending.json() == {"status": "migrations pending", "current": None, "head": "0001"}
+        assert pending.json() == {
+            "status": "migrations pending",
+            "current": None,
+            "head": migrate.head_revision(),
+        }
 
         await migrate.upgrade(database)
         ready = await readyz(database)
-        assert ready.status_code == 200 and ready.json() == {"status": "ready", "revision": "0001"}
+        assert ready.status_code == 200 and ready.json() == {
+            "status": "ready",
+            "revision": migrate.head_revision(),
+        }
     finally:
         await database.dispose()
 

@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from shipbot.bot.runtime.prompts import show_prompt
@@ -59,23 +60,16 @@ async def language_menu(query: CallbackQuery) -> None:
 
 @router.callback_query(LanguageChoice.filter())
 async def language_chosen(
-    query: CallbackQuery, callback_data: LanguageChoice, user: User, i18n: I18n
+    query: CallbackQuery,
+    callback_data: LanguageChoice,
+    user: User,
+    i18n: I18n,
+    callback_answer: CallbackAnswer,
 ) -> None:
     if callback_data.code not in i18n.available_locales:
-        await query.answer(texts.unknown_language())
+        callback_answer.text = texts.unknown_language()
         return
     choose_language(user, callback_data.code)
     current_scope().locale = callback_data.code
     with i18n.use_locale(callback_data.code):
         await show_menu(query, user)
-
-
-@router.message()
-async def not_understood(message: Message, user: User) -> None:
-    """Every input gets exactly one reply (G4), even one no flow expects."""
-    await show_menu(message, user, texts.not_understood())
-
-
-@router.callback_query()
-async def unknown_button(query: CallbackQuery) -> None:
-    await query.answer(texts.button_inactive())

@@ -1,11 +1,49 @@
-"""Callback data of the foundation's buttons."""
+"""Callback data of every button, one factory per kind of choice."""
 
 from aiogram.filters.callback_data import CallbackData
 
 
 class MenuAction(CallbackData, prefix="menu"):
-    action: str  # home | help | language
+    action: str  # home | help | language | new_label | addresses
 
 
 class LanguageChoice(CallbackData, prefix="lang"):
     code: str
+
+
+class Nav(CallbackData, prefix="nav"):
+    action: str  # back | cancel | skip | discard
+
+
+class EntryChoice(CallbackData, prefix="entry"):
+    choice: str  # resume | fresh | saved
+
+
+class UseSaved(CallbackData, prefix="use"):
+    address_id: int
+
+
+class AddressCheck(CallbackData, prefix="chk"):
+    action: str  # correct | edit | keep_value
+
+
+class EditField(CallbackData, prefix="fld"):
+    field: str  # an address field, "saved", or "weight" / "dimensions"
+
+
+class CityPick(CallbackData, prefix="city"):
+    index: int
+
+
+class PresetPick(CallbackData, prefix="box"):
+    name: str
+
+
+class ReviewAction(CallbackData, prefix="rev"):
+    action: str  # edit | save | rates
+    role: str = ""  # sender | recipient | parcel
+
+
+class BookAction(CallbackData, prefix="book"):
+    action: str  # open | ship_from | ship_to | edit | rename | default | delete | confirm_delete
+    address_id: int = 0

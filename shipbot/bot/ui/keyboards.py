@@ -1,4 +1,4 @@
-"""Inline keyboards of the foundation. Only flows that exist get a button.
+"""Inline keyboards of the main menu, help and language. Only flows that exist get a button.
 
 Keyboards that depend only on the language are built once per locale: aiogram's builder
 deep-copies every button, which made rebuilding the menu a sizeable part of each update.
@@ -32,9 +32,11 @@ def languages() -> InlineKeyboardMarkup:
 @cache
 def _main_menu(locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    builder.button(text=_("📦 New label"), callback_data=MenuAction(action="new_label"))
+    builder.button(text=_("📒 Address book"), callback_data=MenuAction(action="addresses"))
     builder.button(text=_("❓ Help"), callback_data=MenuAction(action="help"))
     builder.button(text=_("🌐 Language"), callback_data=MenuAction(action="language"))
-    builder.adjust(2)
+    builder.adjust(1, 1, 2)
     return builder.as_markup()
 
 

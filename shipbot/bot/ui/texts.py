@@ -20,6 +20,8 @@ def help_text(support: str) -> str:
         "as a PDF with its tracking number.\n\n"
         "<b>Commands</b>\n"
         "/start: main menu\n"
+        "/new: new label\n"
+        "/addresses: address book\n"
         "/help: this help\n"
         "/cancel: stop what you are doing\n\n"
         "Questions? Write to {support}."

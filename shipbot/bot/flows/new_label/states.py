@@ -1,0 +1,37 @@
+"""Conversation steps of the new label flow, the address form and the address book."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Label(StatesGroup):
+    entry = State()
+    address = State()  # paste a whole address, or start field by field with the name
+    saved_pick = State()
+    check_address = State()
+    choose_field = State()
+    weight = State()
+    dimensions = State()
+    review = State()
+    review_block = State()
+    save_label = State()
+    cancel_confirm = State()
+
+
+class Field(StatesGroup):
+    """One address field at a time; also used to edit a field of any address."""
+
+    name = State()
+    company = State()
+    street1 = State()
+    street2 = State()
+    zip = State()
+    city = State()  # city and state, proposed from the ZIP
+    phone = State()
+    confirm_value = State()  # a transliterated value shown back for confirmation
+
+
+class Book(StatesGroup):
+    list = State()
+    view = State()
+    rename = State()
+    delete_confirm = State()

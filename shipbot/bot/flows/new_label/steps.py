@@ -1,0 +1,95 @@
+"""Moving between steps: each step renders its own prompt, every move is remembered for Back.
+
+A step is an FSM state with a renderer. `show_step` enters a step and asks its question
+(editing the live prompt in place when its button was pressed); `reask` repeats the current
+question after rejected input and stores nothing, so the step stays exactly where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shipbot.bot.flows.new_label.conversation import Conversation
+from shipbot.bot.flows.new_label.states import Book, Field, Label
+from shipbot.bot.runtime.prompts import show_prompt
+from shipbot.bot.runtime.scope import current_scope
+from shipbot.bot.ui.rejections import rejection_text
+from shipbot.domain.errors import Rejected
+
+Event = Message | CallbackQuery
+Prompt = tuple[str, InlineKeyboardMarkup]
+Renderer = Callable[[Conversation, int], Awaitable[Prompt]]
+
+T = TypeVar("T")
+
+_renderers: dict[str, Renderer] = {}
+
+
+def db() -> AsyncSession:
+    """The update's session: flows read and stage writes in the update's transaction."""
+    return current_scope().session
+
+
+def renders(step: State) -> Callable[[Renderer], Renderer]:
+    def register(renderer: Renderer) -> Renderer:
+        _renderers[step.state] = renderer
+        return renderer
+
+    return register
+
+
+async def ask(event: Event, step: str, convo: Conversation, intro: str | None = None) -> None:
+    text, keyboard = await _renderers[step](convo, event.from_user.id)
+    await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboard)
+
+
+async def show_step(
+    event: Event,
+    state: FSMContext,
+    convo: Conversation,
+    step: State,
+    *,
+    intro: str | None = None,
+    remember: bool = True,
+) -> None:
+    current = await state.get_state()
+    if remember and current and current != step.state:
+        # Remembered with its own role: the caller may have moved on to the next address.
+        here = convo.data.get("here") or {}
+        convo.push(current, here["role"] if here.get("step") == current else convo.role)
+    convo.data["here"] = {"step": step.state, "role": convo.role}
+    if not convo.in_address_book:
+        # Where "Resume" brings the user back to, whatever they did in between.
+        convo.data["resume"] = {"step": step.state, "role": convo.role}
+        convo.touch()
+    await state.set_state(step)
+    await convo.save(state)
+    await ask(event, step.state, convo, intro)
+
+
+async def reask(event: Event, state: FSMContext, intro: str) -> None:
+    await ask(event, await state.get_state(), await Conversation.load(state), intro)
+
+
+async def cleaned(
+    event: Event, state: FSMContext, clean: Callable[[str], T], text: str
+) -> T | None:
+    """What a domain rule makes of the text; None once the question was asked again."""
+    try:
+        return clean(text)
+    except Rejected as rejected:
+        await reask(event, state, rejection_text(rejected))
+        return None
+
+
+def step_named(name: str) -> State:
+    return _STEPS[name]
+
+
+_STEPS = {step.state: step for group in (Label, Field, Book) for step in group.__all_states__}

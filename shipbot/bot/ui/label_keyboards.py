@@ -1,0 +1,179 @@
+"""Inline keyboards of the new label flow and the address book."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from shipbot.bot.ui.callbacks import (
+    AddressCheck,
+    BookAction,
+    CityPick,
+    EditField,
+    EntryChoice,
+    MenuAction,
+    Nav,
+    PresetPick,
+    ReviewAction,
+    UseSaved,
+)
+from shipbot.bot.ui.label_texts import field_name, preset_name
+from shipbot.domain.parcel import PRESETS
+
+EDITABLE_FIELDS = ("name", "company", "street1", "street2", "zip", "city", "phone")
+Row = list[InlineKeyboardButton]
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _navigation_row() -> Row:
+    return [
+        _button(_("⬅️ Back"), Nav(action="back")),
+        _button(_("✖️ Cancel"), Nav(action="cancel")),
+    ]
+
+
+def _markup(*rows: Row) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+
+
+def navigation(*, skip: bool = False) -> InlineKeyboardMarkup:
+    return _markup([_button(_("⏭ Skip"), Nav(action="skip"))] if skip else [], _navigation_row())
+
+
+def entry(has_draft: bool, default_sender: tuple[int, str] | None, has_saved: bool):
+    rows: list[Row] = []
+    if has_draft:
+        rows.append([_button(_("▶️ Continue the draft"), EntryChoice(choice="resume"))])
+    if default_sender:
+        address_id, label = default_sender
+        rows.append(
+            [
+                _button(
+                    _("⭐ Send from “{label}”").format(label=label), UseSaved(address_id=address_id)
+                )
+            ]
+        )
+    if has_saved:
+        rows.append([_button(_("📒 Sender from the address book"), EntryChoice(choice="saved"))])
+    rows.append([_button(_("🆕 Start a new label"), EntryChoice(choice="fresh"))])
+    rows.append([_button(_("⬅️ Back to menu"), MenuAction(action="home"))])
+    return _markup(*rows)
+
+
+def address(has_saved: bool) -> InlineKeyboardMarkup:
+    book = [_button(_("📒 From the address book"), EntryChoice(choice="saved"))]
+    return _markup(book if has_saved else [], _navigation_row())
+
+
+def saved_addresses(addresses: Iterable[tuple[int, str]]) -> InlineKeyboardMarkup:
+    rows = [[_button(label, UseSaved(address_id=address_id))] for address_id, label in addresses]
+    return _markup(*rows, _navigation_row())
+
+
+def cities(choices: Iterable[str]) -> InlineKeyboardMarkup:
+    rows = [[_button(city, CityPick(index=index))] for index, city in enumerate(choices)]
+    return _markup(*rows, _navigation_row())
+
+
+def confirm_value() -> InlineKeyboardMarkup:
+    return _markup([_button(_("✅ Correct"), AddressCheck(action="keep_value"))], _navigation_row())
+
+
+def check_address() -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            _button(_("✅ Correct"), AddressCheck(action="correct")),
+            _button(_("✏️ Edit"), AddressCheck(action="edit")),
+        ],
+        _navigation_row(),
+    )
+
+
+def address_fields(with_saved: bool = False) -> InlineKeyboardMarkup:
+    buttons = [_button(field_name(field), EditField(field=field)) for field in EDITABLE_FIELDS]
+    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
+    if with_saved:
+        rows.append([_button(_("📒 Use a saved address"), EditField(field="saved"))])
+    return _markup(*rows, _navigation_row())
+
+
+def parcel_fields() -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            _button(field_name("weight"), EditField(field="weight")),
+            _button(field_name("dimensions"), EditField(field="dimensions")),
+        ],
+        _navigation_row(),
+    )
+
+
+def presets() -> InlineKeyboardMarkup:
+    buttons = [
+        _button(preset_name(name, dimensions), PresetPick(name=name))
+        for name, dimensions in PRESETS.items()
+    ]
+    return _markup(buttons[:2], buttons[2:], _navigation_row())
+
+
+def review() -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            _button(_("✏️ Sender"), ReviewAction(action="edit", role="sender")),
+            _button(_("✏️ Recipient"), ReviewAction(action="edit", role="recipient")),
+            _button(_("✏️ Parcel"), ReviewAction(action="edit", role="parcel")),
+        ],
+        [
+            _button(_("💾 Save sender"), ReviewAction(action="save", role="sender")),
+            _button(_("💾 Save recipient"), ReviewAction(action="save", role="recipient")),
+        ],
+        [_button(_("💲 Show rates"), ReviewAction(action="rates"))],
+        _navigation_row(),
+    )
+
+
+def confirm_cancel() -> InlineKeyboardMarkup:
+    return _markup(
+        [_button(_("🗑 Yes, discard"), Nav(action="discard"))],
+        [_button(_("↩️ No, continue"), Nav(action="back"))],
+    )
+
+
+def book_list(addresses: Iterable[tuple[int, str, bool]]) -> InlineKeyboardMarkup:
+    rows = [
+        [_button(f"⭐ {label}" if is_default else label, BookAction(action="open", address_id=id_))]
+        for id_, label, is_default in addresses
+    ]
+    return _markup(*rows, [_button(_("⬅️ Back to menu"), MenuAction(action="home"))])
+
+
+def book_entry(address_id: int, is_default: bool) -> InlineKeyboardMarkup:
+    def action(name: str) -> BookAction:
+        return BookAction(action=name, address_id=address_id)
+
+    return _markup(
+        [
+            _button(_("📤 Ship from here"), action("ship_from")),
+            _button(_("📥 Ship to here"), action("ship_to")),
+        ],
+        [_button(_("✏️ Edit"), action("edit")), _button(_("🏷 Rename"), action("rename"))],
+        [] if is_default else [_button(_("⭐ Make default sender"), action("default"))],
+        [_button(_("🗑 Delete"), action("delete"))],
+        [_button(_("⬅️ Back"), BookAction(action="list"))],
+    )
+
+
+def book_back(address_id: int) -> InlineKeyboardMarkup:
+    return _markup([_button(_("⬅️ Back"), BookAction(action="open", address_id=address_id))])
+
+
+def book_confirm_delete(address_id: int) -> InlineKeyboardMarkup:
+    return _markup(
+        [_button(_("🗑 Yes, delete"), BookAction(action="confirm_delete", address_id=address_id))],
+        [_button(_("↩️ No, keep it"), BookAction(action="open", address_id=address_id))],
+    )
