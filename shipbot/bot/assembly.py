@@ -50,9 +50,9 @@ def build_dispatcher(settings: Settings, database: Database, i18n: I18n) -> Disp
     )
     dispatcher.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(i18n).setup(dispatcher)
+    dispatcher.callback_query.outer_middleware(StaleButtonGuard())
     dispatcher.message.outer_middleware(DraftExpiry())
     dispatcher.callback_query.outer_middleware(DraftExpiry())
-    dispatcher.callback_query.outer_middleware(StaleButtonGuard())
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
     if settings.enable_test_hooks:
         dispatcher.include_router(

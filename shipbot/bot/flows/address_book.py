@@ -6,7 +6,7 @@ Every id in a button is looked up through its owner, so another user's id is "no
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -14,7 +14,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.progress import continue_draft
 from shipbot.bot.flows.new_label.states import Book, Label
-from shipbot.bot.flows.new_label.steps import Event, db, reask, renders, show_step
+from shipbot.bot.flows.new_label.steps import ANSWER, Event, db, reask, renders, show_step
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import BookAction, MenuAction
@@ -89,12 +89,16 @@ async def address_book(event: Event, state: FSMContext) -> None:
     await open_book(event, state)
 
 
-@router.callback_query(BookAction.filter(F.action == "list"))
+@router.callback_query(StateFilter(Book), BookAction.filter(F.action == "list"))
 async def back_to_list(query: CallbackQuery, state: FSMContext) -> None:
     await open_book(query, state)
 
 
-@router.callback_query(BookAction.filter(F.action != "list"))
+# Deleting needs its confirmation step; every other action belongs to the book's screens.
+@router.callback_query(Book.delete_confirm, BookAction.filter(F.action == "confirm_delete"))
+@router.callback_query(
+    StateFilter(Book), BookAction.filter(~F.action.in_({"list", "confirm_delete"}))
+)
 async def book_action(
     query: CallbackQuery,
     callback_data: BookAction,
@@ -115,6 +119,9 @@ async def book_action(
         role = "sender" if action == "ship_from" else "recipient"
         draft.addresses[role] = as_address(saved)
         convo.draft = draft
+        # The label flow starts afresh from here: Back does not lead into the book.
+        convo.data["history"] = []
+        await state.set_state(None)
         await continue_draft(query, state, convo, texts.address_used(role, saved.label))
     elif action == "edit":
         await show_step(query, state, convo, Label.choose_field)
@@ -132,7 +139,7 @@ async def book_action(
         callback_answer.text = texts.use_buttons()
 
 
-@router.message(Book.rename, F.text)
+@router.message(Book.rename, ANSWER)
 async def new_label_name(message: Message, state: FSMContext) -> None:
     convo = await Conversation.load(state)
     saved = await _opened(convo, message.from_user.id)

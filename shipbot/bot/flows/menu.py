@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
+from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui import keyboards, texts
@@ -37,9 +38,18 @@ async def help_command(message: Message, support_contact: str) -> None:
 
 @router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, user: User) -> None:
-    intro = texts.cancelled() if await state.get_state() else texts.nothing_to_cancel()
-    await state.clear()
-    await show_menu(message, user, intro)
+    if await state.get_state() is None:
+        await show_menu(message, user, texts.nothing_to_cancel())
+        return
+    convo = await Conversation.load(state)
+    if convo.in_address_book:
+        # Leaving the address book drops its edit, not the label draft kept aside.
+        convo.data.pop("editing", None)
+        await state.set_state(None)
+        await convo.save(state)
+    else:
+        await state.clear()
+    await show_menu(message, user, texts.cancelled())
 
 
 @router.callback_query(MenuAction.filter(F.action == "home"))

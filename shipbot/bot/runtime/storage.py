@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -80,8 +81,10 @@ class DatabaseStorage(BaseStorage):
             record.data = dict(data)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        # A deep copy: a change made only inside nested data must not reach the stored value
+        # unseen, or set_data would find it equal and never write it.
         async with self._record(key) as record:
-            return dict(record.data or {})
+            return copy.deepcopy(record.data or {})
 
     async def close(self) -> None:
         """The database outlives the storage; `Database.dispose` closes it."""

@@ -12,7 +12,7 @@ class LanguageChoice(CallbackData, prefix="lang"):
 
 
 class Nav(CallbackData, prefix="nav"):
-    action: str  # back | cancel | skip | discard
+    action: str  # back | cancel | skip | discard | keep
 
 
 class EntryChoice(CallbackData, prefix="entry"):

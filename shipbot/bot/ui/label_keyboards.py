@@ -140,7 +140,7 @@ def review() -> InlineKeyboardMarkup:
 def confirm_cancel() -> InlineKeyboardMarkup:
     return _markup(
         [_button(_("🗑 Yes, discard"), Nav(action="discard"))],
-        [_button(_("↩️ No, continue"), Nav(action="back"))],
+        [_button(_("↩️ No, continue"), Nav(action="keep"))],
     )
 
 

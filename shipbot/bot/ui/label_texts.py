@@ -77,7 +77,7 @@ def ask_field(field: str, role: str) -> str:
     title = role_title(role)
     prompts = {
         "name": _("{title}: send the full name."),
-        "company": _("{title}: send the company name."),
+        "company": _("{title}: send the company name, or press Skip to leave it empty."),
         "street1": _("{title}: send the street address (house number and street)."),
         "street2": _("{title}: apartment, suite or floor? Send it, or press Skip."),
         "zip": _("{title}: send the ZIP code."),

@@ -15,7 +15,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.progress import address_complete, finish_edit
 from shipbot.bot.flows.new_label.states import Field, Label
-from shipbot.bot.flows.new_label.steps import Event, cleaned, db, reask, renders, show_step
+from shipbot.bot.flows.new_label.steps import ANSWER, Event, cleaned, db, reask, renders, show_step
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import AddressCheck, CityPick, EditField, Nav, UseSaved
@@ -111,7 +111,8 @@ async def _choose_field(convo: Conversation, user_id: int):
 @renders(Label.saved_pick)
 async def _pick_saved(convo: Conversation, user_id: int):
     saved = await list_addresses(db(), user_id)
-    return texts.pick_saved(convo.role), keyboards.saved_addresses(
+    role = "sender" if convo.data.get("pick_starts_label") else convo.role
+    return texts.pick_saved(role), keyboards.saved_addresses(
         (entry.id, entry.label) for entry in saved
     )
 
@@ -126,7 +127,8 @@ async def store_field(
     if field == "city":
         convo.fields["state"] = lookup(convo.fields["zip"][:5]).state
     # A confirmation screen is not a step to come back to.
-    remember = convo.data.pop("pending", None) is None
+    remember = await state.get_state() != Field.confirm_value.state
+    convo.data.pop("pending", None)
     if field == "zip":
         await show_step(event, state, convo, Field.city, remember=remember)
     elif convo.editing:
@@ -150,7 +152,7 @@ async def accept_text_field(event: Event, state: FSMContext, field: str, text: s
     await store_field(event, state, convo, field, accepted.value)
 
 
-@router.message(StateFilter(Label.address, Label.check_address), F.text)
+@router.message(StateFilter(Label.address, Label.check_address), ANSWER)
 async def address_given(message: Message, state: FSMContext, raw_state: str) -> None:
     """A whole pasted address; on the address step, anything else starts with the name.
 
@@ -172,12 +174,12 @@ async def address_given(message: Message, state: FSMContext, raw_state: str) -> 
     await show_step(message, state, convo, Label.check_address, intro=intro, remember=not checking)
 
 
-@router.message(StateFilter(Field.name, Field.company, Field.street1, Field.street2), F.text)
+@router.message(StateFilter(Field.name, Field.company, Field.street1, Field.street2), ANSWER)
 async def text_field_given(message: Message, state: FSMContext, raw_state: str) -> None:
     await accept_text_field(message, state, raw_state.partition(":")[2], message.text)
 
 
-@router.message(Field.confirm_value, F.text)
+@router.message(Field.confirm_value, ANSWER)
 async def value_retyped(message: Message, state: FSMContext) -> None:
     convo = await Conversation.load(state)
     field = convo.data["pending"]["field"]
@@ -194,7 +196,7 @@ async def value_confirmed(query: CallbackQuery, state: FSMContext) -> None:
     await store_field(query, state, convo, pending["field"], pending["value"])
 
 
-@router.message(Field.zip, F.text)
+@router.message(Field.zip, ANSWER)
 async def zip_given(message: Message, state: FSMContext) -> None:
     zip_code = await cleaned(message, state, clean_zip, message.text)
     if zip_code is not None:
@@ -216,7 +218,7 @@ async def city_picked(
     await store_field(query, state, convo, "city", cities[callback_data.index])
 
 
-@router.message(Field.city, F.text)
+@router.message(Field.city, ANSWER)
 async def city_typed(message: Message, state: FSMContext) -> None:
     """A city name, or "City, ST" whose state must be the ZIP's."""
     convo = await Conversation.load(state)
@@ -224,20 +226,19 @@ async def city_typed(message: Message, state: FSMContext) -> None:
     try:
         if city_text.strip() and state_text.strip():
             check_zip_state(convo.fields["zip"], clean_state(state_text))
-        else:
-            city_text = message.text
-        cleaned = clean_city(city_text)
+        city_text = city_text if city_text.strip() else message.text
+        city = clean_city(city_text)
     except Rejected as rejected:
         await reask(message, state, rejection_text(rejected))
         return
-    if cleaned.transliterated:
-        convo.data["pending"] = {"field": "city", "value": cleaned.value}
+    if city.transliterated:
+        convo.data["pending"] = {"field": "city", "value": city.value}
         await show_step(message, state, convo, Field.confirm_value)
         return
-    await store_field(message, state, convo, "city", cleaned.value)
+    await store_field(message, state, convo, "city", city.value)
 
 
-@router.message(Field.phone, F.text)
+@router.message(Field.phone, ANSWER)
 async def phone_given(message: Message, state: FSMContext) -> None:
     phone = await cleaned(message, state, clean_phone, message.text)
     if phone is not None:
@@ -294,7 +295,7 @@ async def saved_chosen(
         await reask(query, state, texts.saved_not_found())
         return
     convo = await Conversation.load(state)
-    if raw_state == Label.entry.state:
+    if raw_state == Label.entry.state or convo.data.pop("pick_starts_label", False):
         convo.start_draft()
     convo.fields = as_address(saved).to_dict()
     if convo.editing:

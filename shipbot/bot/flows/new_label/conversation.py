@@ -10,10 +10,13 @@ from typing import Any
 
 from aiogram.fsm.context import FSMContext
 
+from shipbot.bot.flows.new_label.states import Book, Label
 from shipbot.db.models import utcnow
 from shipbot.domain.draft import LabelDraft
 
 MAX_HISTORY = 40
+# Where an edit returns to when it is done or abandoned.
+RETURN_STEPS = {"check": Label.check_address, "review": Label.review, "book": Book.view}
 
 
 class Conversation:
@@ -42,6 +45,7 @@ class Conversation:
             draft=draft.to_dict(), role="sender", fields={}, history=[], context="label"
         )
         self.data.pop("editing", None)
+        self.data.pop("pending", None)
         return draft
 
     def touch(self) -> None:
@@ -80,8 +84,13 @@ class Conversation:
         }
 
     def end_edit(self) -> dict[str, Any]:
+        """Forget the edit's steps; the step it returns to is shown next, so not kept for Back."""
         editing = self.data.pop("editing")
+        self.data.pop("pending", None)
         del self.history[editing["depth"] :]
+        return_step = RETURN_STEPS[editing["returns_to"]].state
+        while self.history and self.history[-1]["step"] == return_step:
+            self.history.pop()
         return editing
 
     @property

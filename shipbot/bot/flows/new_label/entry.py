@@ -44,7 +44,9 @@ async def new_label(event: Event, state: FSMContext) -> None:
     convo = await Conversation.load(state)
     await state.set_state(None)
     convo.data["history"] = []
-    convo.data.pop("editing", None)
+    if convo.in_address_book:
+        # An unfinished edit of a saved address is dropped; one of the draft is resumable.
+        convo.data.pop("editing", None)
     convo.in_address_book = False
     if _has_progress(convo) or await list_addresses(db(), event.from_user.id):
         await show_step(event, state, convo, Label.entry)
@@ -57,11 +59,14 @@ async def new_label(event: Event, state: FSMContext) -> None:
 async def resume(query: CallbackQuery, state: FSMContext) -> None:
     convo = await Conversation.load(state)
     resume_at = convo.data.get("resume")
-    if convo.draft is None or not resume_at or resume_at["step"] == Label.entry.state:
+    if convo.draft is None:
+        convo.start_draft()
+        await show_step(query, state, convo, Label.address)
+    elif resume_at is None:
         await continue_draft(query, state, convo)
-        return
-    convo.role = resume_at["role"]
-    await show_step(query, state, convo, step_named(resume_at["step"]))
+    else:
+        convo.role = resume_at["role"]
+        await show_step(query, state, convo, step_named(resume_at["step"]))
 
 
 @router.callback_query(Label.entry, EntryChoice.filter(F.choice == "fresh"))
@@ -75,9 +80,10 @@ async def start_fresh(query: CallbackQuery, state: FSMContext) -> None:
     StateFilter(Label.entry, Label.address), EntryChoice.filter(F.choice == "saved")
 )
 async def pick_saved(query: CallbackQuery, state: FSMContext, raw_state: str) -> None:
+    """From the entry screen the pick starts a new label, but only once an address is chosen:
+    Back from the list still finds the unfinished draft."""
     convo = await Conversation.load(state)
-    if raw_state == Label.entry.state:
-        convo.start_draft()
+    convo.data["pick_starts_label"] = raw_state == Label.entry.state
     await show_step(query, state, convo, Label.saved_pick)
 
 

@@ -32,6 +32,7 @@ async def back(query: CallbackQuery, state: FSMContext, user: User) -> None:
     if convo.editing:
         await abandon_edit(query, state, convo)
         return
+    convo.data.pop("pending", None)
     previous = convo.pop()
     if previous is None:
         await state.set_state(None)
@@ -53,6 +54,17 @@ async def cancel(query: CallbackQuery, state: FSMContext, user: User) -> None:
         await back(query, state, user)
         return
     await show_step(query, state, convo, Label.cancel_confirm)
+
+
+@router.callback_query(Label.cancel_confirm, Nav.filter(F.action == "keep"))
+async def keep_going(query: CallbackQuery, state: FSMContext, user: User) -> None:
+    """Back to the step where Cancel was pressed, an edit in progress included."""
+    convo = await Conversation.load(state)
+    previous = convo.pop()
+    if previous is None:
+        await back(query, state, user)
+        return
+    await show_step(query, state, convo, step_named(previous["step"]), remember=False)
 
 
 @router.callback_query(Label.cancel_confirm, Nav.filter(F.action == "discard"))

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.progress import continue_draft
 from shipbot.bot.flows.new_label.states import Label
-from shipbot.bot.flows.new_label.steps import Event, cleaned, renders, show_step
+from shipbot.bot.flows.new_label.steps import ANSWER, Event, cleaned, renders, show_step
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import PresetPick
@@ -43,7 +43,7 @@ async def _parcel_updated(event: Event, state: FSMContext, convo: Conversation) 
         await continue_draft(event, state, convo)
 
 
-@router.message(Label.weight, F.text)
+@router.message(Label.weight, ANSWER)
 async def weight_given(message: Message, state: FSMContext) -> None:
     ounces = await cleaned(message, state, clean_weight, message.text)
     if ounces is None:
@@ -63,7 +63,7 @@ async def _store_dimensions(event: Event, state: FSMContext, dimensions: Dimensi
     await _parcel_updated(event, state, convo)
 
 
-@router.message(Label.dimensions, F.text)
+@router.message(Label.dimensions, ANSWER)
 async def dimensions_given(message: Message, state: FSMContext) -> None:
     dimensions = await cleaned(message, state, clean_dimensions, message.text)
     if dimensions is not None:

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
 
-from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.states import Book, Label
+from shipbot.bot.flows.new_label.conversation import RETURN_STEPS, Conversation
+from shipbot.bot.flows.new_label.states import Label
 from shipbot.bot.flows.new_label.steps import Event, db, show_step
 from shipbot.bot.ui import label_texts as texts
 from shipbot.domain.address import Address
 from shipbot.domain.draft import ROLES
 from shipbot.services.address_book import find_address, update_address
-
-RETURN_STEPS = {"check": Label.check_address, "review": Label.review, "book": Book.view}
 
 
 async def continue_draft(
@@ -62,5 +60,4 @@ async def finish_edit(event: Event, state: FSMContext, convo: Conversation) -> N
 
 async def abandon_edit(event: Event, state: FSMContext, convo: Conversation) -> None:
     editing = convo.end_edit()
-    convo.data.pop("pending", None)
     await show_step(event, state, convo, RETURN_STEPS[editing["returns_to"]], remember=False)

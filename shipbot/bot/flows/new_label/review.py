@@ -11,7 +11,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from shipbot.bot.flows.new_label.address import FIELD_STEPS
 from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.states import Label
-from shipbot.bot.flows.new_label.steps import db, reask, renders, show_step
+from shipbot.bot.flows.new_label.steps import ANSWER, db, reask, renders, show_step
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import EditField, ReviewAction
@@ -66,6 +66,7 @@ async def edit_review_field(
         await show_step(query, state, convo, PARCEL_STEPS[field])
     elif block in ROLES and (field in FIELD_STEPS or field == "saved"):
         convo.role = block
+        convo.data["pick_starts_label"] = False
         convo.start_edit("review", convo.draft.addresses[block].to_dict(), role=block)
         await show_step(query, state, convo, FIELD_STEPS.get(field, Label.saved_pick))
     else:
@@ -84,7 +85,7 @@ async def save_to_book(
     await show_step(query, state, convo, Label.save_label)
 
 
-@router.message(Label.save_label, F.text)
+@router.message(Label.save_label, ANSWER)
 async def label_given(message: Message, state: FSMContext) -> None:
     convo = await Conversation.load(state)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -27,6 +28,8 @@ Prompt = tuple[str, InlineKeyboardMarkup]
 Renderer = Callable[[Conversation, int], Awaitable[Prompt]]
 
 T = TypeVar("T")
+# A typed answer to a step; commands are never taken for one (a name "/new", a label "/help").
+ANSWER = F.text & ~F.text.startswith("/")
 
 _renderers: dict[str, Renderer] = {}
 
@@ -64,7 +67,7 @@ async def show_step(
         here = convo.data.get("here") or {}
         convo.push(current, here["role"] if here.get("step") == current else convo.role)
     convo.data["here"] = {"step": step.state, "role": convo.role}
-    if not convo.in_address_book:
+    if not convo.in_address_book and step not in (Label.entry, Label.cancel_confirm):
         # Where "Resume" brings the user back to, whatever they did in between.
         convo.data["resume"] = {"step": step.state, "role": convo.role}
         convo.touch()
