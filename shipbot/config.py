@@ -5,17 +5,23 @@ A bad value stops start-up with one line naming the variable (`ConfigError`), ne
 
 from __future__ import annotations
 
+import json
 import re
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shipbot.domain.money import parse_dollars, parse_percent
+from shipbot.domain.pricing import Markup, PricingRules
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 WEBHOOK_PATH = "/api/telegram/webhook"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/shipbot.db"
+SHIPSTATION_API_URL = "https://api.shipstation.com/v2"
 
 _TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{30,64}$")
 # Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -; we demand enough to be a secret.
@@ -75,6 +81,17 @@ class Settings(BaseSettings):
     enable_test_hooks: bool = False
     test_slow_seconds: float = 30.0
     test_gate_file: str | None = None
+    shipstation_api_key: SecretStr | None = None
+    shipstation_api_url: str = SHIPSTATION_API_URL
+    sandbox_carrier_latency: float = 0.0
+    carrier_timeout: float = 15.0
+    quote_ttl_minutes: int = 15
+    labels_dir: str = "./data/labels"
+    markup_percent: Decimal = Decimal(10)
+    markup_flat: int = 0
+    min_price: int = 0
+    markup_carriers: dict[str, Markup] = {}
+    markup_services: dict[str, Markup] = {}
 
     @field_validator("bot_token")
     @classmethod
@@ -149,6 +166,68 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return value
 
+    @field_validator("shipstation_api_key", mode="before")
+    @classmethod
+    def _shipstation_key(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if isinstance(value, str) and (len(value) < 16 or re.search(r"\s", value)):
+            raise ValueError("must be the ShipStation API key: 16+ characters, no whitespace")
+        return value
+
+    @field_validator("shipstation_api_url")
+    @classmethod
+    def _shipstation_url(cls, value: str) -> str:
+        return _check_url(value, what="SHIPSTATION_API_URL")
+
+    @field_validator("sandbox_carrier_latency", "carrier_timeout")
+    @classmethod
+    def _seconds(cls, value: float) -> float:
+        if not 0 <= value <= 120:
+            raise ValueError("must be a number of seconds between 0 and 120")
+        return value
+
+    @field_validator("quote_ttl_minutes")
+    @classmethod
+    def _quote_ttl(cls, value: int) -> int:
+        if not 1 <= value <= 1440:
+            raise ValueError("must be a number of minutes between 1 and 1440")
+        return value
+
+    @field_validator("markup_percent", mode="before")
+    @classmethod
+    def _percent(cls, value: object) -> Decimal:
+        return parse_percent(str(value))
+
+    @field_validator("markup_flat", "min_price", mode="before")
+    @classmethod
+    def _dollars(cls, value: object) -> int:
+        return value if isinstance(value, int) else parse_dollars(str(value))
+
+    @field_validator("markup_carriers", "markup_services", mode="before")
+    @classmethod
+    def _overrides(cls, value: object) -> dict[str, Markup]:
+        """JSON such as {"ups": {"percent": "12", "flat": "0.50"}}."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value or "{}")
+            except json.JSONDecodeError:
+                raise ValueError('must be JSON such as {"ups": {"percent": "12"}}') from None
+        if not isinstance(value, dict):
+            raise ValueError('must be a JSON object such as {"ups": {"percent": "12"}}')
+        overrides = {}
+        for code, rule in value.items():
+            if isinstance(rule, Markup):
+                overrides[code] = rule
+                continue
+            if not isinstance(rule, dict) or set(rule) - {"percent", "flat"}:
+                raise ValueError(f'{code}: give "percent" and/or "flat", e.g. {{"percent": "12"}}')
+            overrides[code] = Markup(
+                percent=parse_percent(str(rule.get("percent", "0"))),
+                flat_cents=parse_dollars(str(rule.get("flat", "0"))),
+            )
+        return overrides
+
     @model_validator(mode="after")
     def _https_for_real_telegram(self) -> Settings:
         if (
@@ -160,6 +239,15 @@ class Settings(BaseSettings):
                 "WEBHOOK_BASE_URL: must use https:// when TELEGRAM_API_URL is Telegram's own"
             )
         return self
+
+    @property
+    def pricing_rules(self) -> PricingRules:
+        return PricingRules(
+            markup=Markup(self.markup_percent, self.markup_flat),
+            minimum_cents=self.min_price,
+            by_carrier=self.markup_carriers,
+            by_service=self.markup_services,
+        )
 
     @property
     def is_postgres(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -13,7 +14,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
-from shipbot.bot.flows import address_book, diagnostics, fallback, menu, new_label
+from shipbot.bot.flows import address_book, diagnostics, fallback, menu, new_label, rates
 from shipbot.bot.flows.new_label import navigation
 from shipbot.bot.flows.new_label.entry import DraftExpiry
 from shipbot.bot.runtime.processor import UpdateProcessor
@@ -25,6 +26,8 @@ from shipbot.bot.ui.i18n import UserLocaleMiddleware, build_i18n
 from shipbot.config import Settings
 from shipbot.db.database import Database
 from shipbot.domain import zip_data
+from shipbot.providers.carriers import build_carrier
+from shipbot.services.quoting import Quoter
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 BOT_API_TIMEOUT_SECONDS = 15
@@ -44,9 +47,11 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-def build_dispatcher(settings: Settings, database: Database, i18n: I18n) -> Dispatcher:
+def build_dispatcher(
+    settings: Settings, database: Database, i18n: I18n, quoter: Quoter
+) -> Dispatcher:
     dispatcher = Dispatcher(
-        storage=DatabaseStorage(database), support_contact=settings.support_contact
+        storage=DatabaseStorage(database), support_contact=settings.support_contact, quoter=quoter
     )
     dispatcher.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(i18n).setup(dispatcher)
@@ -61,7 +66,12 @@ def build_dispatcher(settings: Settings, database: Database, i18n: I18n) -> Disp
     # Order matters: commands and menu first, then the flows' steps, then Back / Cancel and
     # the flows' answer to input a step cannot use, and last the reply to anything else.
     dispatcher.include_routers(
-        menu.router, address_book.router, new_label.router, navigation.router, fallback.router
+        menu.router,
+        address_book.router,
+        new_label.router,
+        rates.router,
+        navigation.router,
+        fallback.router,
     )
     return dispatcher
 
@@ -85,15 +95,21 @@ class BotRuntime:
     bot: Bot
     dispatcher: Dispatcher
     processor: UpdateProcessor
+    quoter: Quoter
 
     @classmethod
     def build(cls, settings: Settings, database: Database) -> BotRuntime:
         i18n = build_i18n()
         zip_data.warm()  # parse the ZIP data at start-up, not in the first user's update
         bot = build_bot(settings)
-        dispatcher = build_dispatcher(settings, database, i18n)
+        quoter = Quoter(
+            carrier=build_carrier(settings),
+            pricing=settings.pricing_rules,
+            ttl=timedelta(minutes=settings.quote_ttl_minutes),
+        )
+        dispatcher = build_dispatcher(settings, database, i18n, quoter)
         processor = UpdateProcessor(dispatcher, bot, database, i18n)
-        return cls(settings, database, i18n, bot, dispatcher, processor)
+        return cls(settings, database, i18n, bot, dispatcher, processor, quoter)
 
     async def publish_commands(self) -> None:
         for locale in self.i18n.available_locales:
@@ -110,4 +126,5 @@ class BotRuntime:
         )
 
     async def close(self) -> None:
+        await self.quoter.carrier.close()
         await self.bot.session.close()

@@ -1,5 +1,7 @@
 """G7: bad configuration is refused with the variable's name and the problem."""
 
+from decimal import Decimal
+
 import pytest
 
 from shipbot.config import ConfigError, load_settings
@@ -53,6 +55,15 @@ def refused(**env: str) -> ConfigError:
         ({"admin_api_token": "short"}, "ADMIN_API_TOKEN", "at least 24 characters"),
         ({"log_format": "xml"}, "LOG_FORMAT", "'text' or 'json'"),
         ({"webhook_max_connections": "500"}, "WEBHOOK_MAX_CONNECTIONS", "between 1 and 100"),
+        ({"shipstation_api_key": "short"}, "SHIPSTATION_API_KEY", "16+ characters"),
+        ({"shipstation_api_url": "api.shipstation.com"}, "SHIPSTATION_API_URL", "http"),
+        ({"sandbox_carrier_latency": "-1"}, "SANDBOX_CARRIER_LATENCY", "between 0 and 120"),
+        ({"quote_ttl_minutes": "0"}, "QUOTE_TTL_MINUTES", "between 1 and 1440"),
+        ({"markup_percent": "ten"}, "MARKUP_PERCENT", "not a percentage"),
+        ({"markup_flat": "-0.50"}, "MARKUP_FLAT", "not an amount in dollars"),
+        ({"min_price": "4.999"}, "MIN_PRICE", "not an amount in dollars"),
+        ({"markup_carriers": "{ups: 12}"}, "MARKUP_CARRIERS", "must be JSON"),
+        ({"markup_services": '{"ups_ground": {"pct": "5"}}'}, "MARKUP_SERVICES", "ups_ground"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_problem(env, variable, problem):
@@ -97,3 +108,26 @@ def test_valid_configuration_loads():
     assert loaded.bot_id == 123456789
     assert loaded.admin_chat_id == -1001234567890
     assert loaded.require("bot_token", "webhook_secret") == TOKEN
+
+
+def test_pricing_rules_come_from_the_settings():
+    rules = settings(
+        markup_percent="12.5",
+        markup_flat="0.25",
+        min_price="4.99",
+        markup_carriers='{"ups": {"percent": "20"}}',
+        markup_services='{"usps_ground_advantage": {"flat": "1"}}',
+    ).pricing_rules
+    assert (rules.markup.percent, rules.markup.flat_cents, rules.minimum_cents) == (
+        Decimal("12.5"),
+        25,
+        499,
+    )
+    assert rules.markup_for("ups", "ups_ground").percent == Decimal(20)
+    assert rules.markup_for("usps", "usps_ground_advantage").flat_cents == 100
+
+
+def test_the_shipstation_key_is_never_shown():
+    loaded = settings(shipstation_api_key="KEY_0123456789abcdef")
+    assert "KEY_0123456789abcdef" not in repr(loaded) + str(loaded)
+    assert loaded.shipstation_api_key.get_secret_value() == "KEY_0123456789abcdef"

@@ -47,3 +47,12 @@ class ReviewAction(CallbackData, prefix="rev"):
 class BookAction(CallbackData, prefix="book"):
     action: str  # open | ship_from | ship_to | edit | rename | default | delete | confirm_delete
     address_id: int = 0
+
+
+class RatePick(CallbackData, prefix="rate"):
+    quote_id: str
+    index: int
+
+
+class RatesAction(CallbackData, prefix="rates"):
+    action: str  # refresh | retry | edit | confirm_price

@@ -185,10 +185,6 @@ def saved_to_book(label: str) -> str:
     return _("Saved to your address book as “{label}”.").format(label=escape(label))
 
 
-def rates_not_configured() -> str:
-    return _("Rates are not configured yet. Your draft is kept.")
-
-
 def confirm_cancel() -> str:
     return _("Discard this label draft? Everything entered so far will be lost.")
 

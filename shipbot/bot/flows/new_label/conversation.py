@@ -115,5 +115,11 @@ class Conversation:
         self.history.append({"step": step, "role": role})
         del self.history[:-MAX_HISTORY]
 
+    def end_at(self, step) -> None:
+        """Going back to an earlier step: forget the way from it, so Back goes where it did."""
+        names = [entry["step"] for entry in self.history]
+        if step.state in names:
+            del self.history[len(names) - 1 - names[::-1].index(step.state) :]
+
     def pop(self) -> dict[str, str] | None:
         return self.history.pop() if self.history else None

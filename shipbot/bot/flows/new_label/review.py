@@ -99,10 +99,3 @@ async def label_given(message: Message, state: FSMContext) -> None:
     await show_step(
         message, state, convo, Label.review, intro=texts.saved_to_book(label), remember=False
     )
-
-
-@router.callback_query(Label.review, ReviewAction.filter(F.action == "rates"))
-async def show_rates(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
-    # Rates are the next issue; until then the draft stays on the review screen.
-    callback_answer.text = texts.rates_not_configured()
-    callback_answer.show_alert = True

@@ -1,4 +1,4 @@
-"""Conversation steps of the new label flow, the address form and the address book."""
+"""Conversation steps of the new label flow, the address form, rates and the address book."""
 
 from aiogram.fsm.state import State, StatesGroup
 
@@ -28,6 +28,13 @@ class Field(StatesGroup):
     city = State()  # city and state, proposed from the ZIP
     phone = State()
     confirm_value = State()  # a transliterated value shown back for confirmation
+
+
+class Rates(StatesGroup):
+    list = State()
+    problem = State()  # the carrier could not quote: its reason, and ways on
+    price_changed = State()
+    ordered = State()
 
 
 class Book(StatesGroup):

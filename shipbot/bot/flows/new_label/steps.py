@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.states import Book, Field, Label
+from shipbot.bot.flows.new_label.states import Book, Field, Label, Rates
 from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui.rejections import rejection_text
@@ -95,4 +95,6 @@ def step_named(name: str) -> State:
     return _STEPS[name]
 
 
-_STEPS = {step.state: step for group in (Label, Field, Book) for step in group.__all_states__}
+_STEPS = {
+    step.state: step for group in (Label, Field, Rates, Book) for step in group.__all_states__
+}

@@ -1,0 +1,181 @@
+"""Rates (SPEC §3.2): from the review, fetch and show priced rates, choose one, and keep it
+as a `quoted` order for the payment step.
+
+The carrier is asked inside the update, behind a progress message edited in place; a cached
+quote for the same shipment answers at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+
+from shipbot.bot.flows.new_label.conversation import Conversation
+from shipbot.bot.flows.new_label.states import Label, Rates
+from shipbot.bot.flows.new_label.steps import Event, db, reask, renders, show_step
+from shipbot.bot.runtime.prompts import show_prompt
+from shipbot.bot.ui import rates_keyboards as keyboards
+from shipbot.bot.ui import rates_texts as texts
+from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction
+from shipbot.db.models import Order, RateQuote, User, utcnow
+from shipbot.providers.carriers import base as carriers
+from shipbot.providers.carriers.base import CarrierError
+from shipbot.services import quoting
+from shipbot.services.quoting import Quoter
+
+log = logging.getLogger(__name__)
+router = Router(name="rates")
+PROBLEMS = {
+    kind.__name__: kind
+    for kind in (
+        carriers.InvalidAddress,
+        carriers.NoRates,
+        carriers.CarrierUnavailable,
+        carriers.RateLimited,
+        carriers.AuthenticationFailed,
+        carriers.UnknownCarrierError,
+    )
+}
+
+
+@renders(Rates.list)
+async def _rates(convo: Conversation, user_id: int):
+    quote = await quoting.find_quote(db(), user_id, convo.data["quote_id"])
+    rates = quoting.rates_of(quote)
+    minutes = max(1, math.ceil((quote.expires_at - utcnow()).total_seconds() / 60))
+    return texts.rates(quote.shipment, rates, minutes), keyboards.rates(quote.id, rates)
+
+
+@renders(Rates.problem)
+async def _problem(convo: Conversation, user_id: int):
+    problem = convo.data["rates_problem"]
+    error = PROBLEMS.get(problem["kind"], carriers.UnknownCarrierError)(problem["message"])
+    return texts.problem(error), keyboards.problem(isinstance(error, carriers.InvalidAddress))
+
+
+@renders(Rates.price_changed)
+async def _price_changed(convo: Conversation, user_id: int):
+    change = convo.data["price_change"]
+    old, new = (quoting.PricedRate.from_dict(change[key]) for key in ("old", "new"))
+    return texts.price_changed(old, new), keyboards.price_changed()
+
+
+@renders(Rates.ordered)
+async def _ordered(convo: Conversation, user_id: int):
+    order = convo.data["order"]
+    return texts.ordered(order["id"], quoting.PricedRate.from_dict(order["rate"])), (
+        keyboards.ordered()
+    )
+
+
+async def show_rates(
+    event: Event, state: FSMContext, user: User, quoter: Quoter, *, refresh: bool, remember: bool
+) -> None:
+    convo = await Conversation.load(state)
+    shipment = quoting.shipment_of(convo.draft)
+    try:
+        quote = None if refresh else await quoting.valid_quote(db(), user.id, shipment)
+        if quote is None:
+            await show_prompt(event, texts.fetching())  # no keyboard: no second tap meanwhile
+            quote = await quoting.quote_shipment(db(), quoter, user, shipment)
+    except CarrierError as error:
+        await _show_problem(event, state, convo, error, remember=remember)
+        return
+    convo.data["quote_id"] = quote.id
+    await show_step(event, state, convo, Rates.list, remember=remember)
+
+
+async def _show_problem(
+    event: Event, state: FSMContext, convo: Conversation, error: CarrierError, *, remember: bool
+) -> None:
+    level = logging.ERROR if isinstance(error, carriers.AuthenticationFailed) else logging.INFO
+    log.log(level, "carrier could not quote: %s %s", type(error).__name__, error.message)
+    convo.data["rates_problem"] = {"kind": type(error).__name__, "message": error.message}
+    await show_step(event, state, convo, Rates.problem, remember=remember)
+
+
+async def _choose(
+    query: CallbackQuery,
+    state: FSMContext,
+    user: User,
+    quoter: Quoter,
+    quote: RateQuote,
+    index: int,
+    *,
+    remember: bool,
+) -> None:
+    convo = await Conversation.load(state)
+    try:
+        outcome = await quoting.choose_rate(db(), quoter, user, quote, index)
+    except quoting.RateGone as gone:
+        convo.data["quote_id"] = gone.quote.id
+        convo.end_at(Rates.list)
+        await show_step(query, state, convo, Rates.list, intro=texts.rate_gone(), remember=False)
+        return
+    except CarrierError as error:
+        await _show_problem(query, state, convo, error, remember=remember)
+        return
+    if isinstance(outcome, Order):
+        convo.data["order"] = {"id": outcome.id, "rate": outcome.rate}
+        await show_step(query, state, convo, Rates.ordered, remember=remember)
+        return
+    convo.data["quote_id"] = outcome.quote.id
+    convo.data["price_change"] = {
+        "old": outcome.old.to_dict(),
+        "new": outcome.new.to_dict(),
+        "quote_id": outcome.quote.id,
+        "index": outcome.index,
+    }
+    await show_step(query, state, convo, Rates.price_changed, remember=remember)
+
+
+@router.callback_query(Label.review, ReviewAction.filter(F.action == "rates"))
+async def rates_from_review(
+    query: CallbackQuery, state: FSMContext, user: User, quoter: Quoter
+) -> None:
+    await show_rates(query, state, user, quoter, refresh=False, remember=True)
+
+
+@router.callback_query(
+    StateFilter(Rates.list, Rates.problem), RatesAction.filter(F.action.in_({"refresh", "retry"}))
+)
+async def refresh(query: CallbackQuery, state: FSMContext, user: User, quoter: Quoter) -> None:
+    await show_rates(query, state, user, quoter, refresh=True, remember=False)
+
+
+@router.callback_query(
+    StateFilter(Rates.list, Rates.problem), RatesAction.filter(F.action == "edit")
+)
+async def edit_shipment(query: CallbackQuery, state: FSMContext) -> None:
+    convo = await Conversation.load(state)
+    convo.end_at(Label.review)
+    await show_step(query, state, convo, Label.review, remember=False)
+
+
+@router.callback_query(Rates.list, RatePick.filter())
+async def rate_chosen(
+    query: CallbackQuery, callback_data: RatePick, state: FSMContext, user: User, quoter: Quoter
+) -> None:
+    quote = await quoting.find_quote(db(), user.id, callback_data.quote_id)
+    if quote is None or not 0 <= callback_data.index < len(quote.rates):
+        await reask(query, state, texts.rate_gone())
+        return
+    await _choose(query, state, user, quoter, quote, callback_data.index, remember=True)
+
+
+@router.callback_query(Rates.price_changed, RatesAction.filter(F.action == "confirm_price"))
+async def new_price_accepted(
+    query: CallbackQuery, state: FSMContext, user: User, quoter: Quoter
+) -> None:
+    change = (await Conversation.load(state)).data["price_change"]
+    quote = await quoting.find_quote(db(), user.id, change["quote_id"])
+    if quote is None:
+        await reask(query, state, texts.rate_gone())
+        return
+    # Not remembered: Back from the order leads to the rates, not to this question.
+    await _choose(query, state, user, quoter, quote, change["index"], remember=False)

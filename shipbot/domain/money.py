@@ -1,0 +1,37 @@
+"""Money as integer cents: parsing what operators configure, rounding, showing."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+_DOLLARS = re.compile(r"^\$?\s*(\d{1,7}(?:\.\d{1,2})?)$")
+
+
+def round_cents(value: Decimal) -> int:
+    """Half up to the cent, the rounding customers expect (0.5 ¢ → 1 ¢)."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_dollars(text: str) -> int:
+    """ "12", "12.5", "$12.50" → cents; anything else (negative, 3 decimals, words) → ValueError."""
+    match = _DOLLARS.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not an amount in dollars such as 12.50")
+    return round_cents(Decimal(match.group(1)) * 100)
+
+
+def parse_percent(text: str) -> Decimal:
+    try:
+        value = Decimal(str(text).strip().rstrip("%"))
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a percentage such as 12.5") from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(1000):
+        raise ValueError(f"{text!r} must be between 0 and 1000")
+    return value
+
+
+def format_usd(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    dollars, rest = divmod(abs(cents), 100)
+    return f"{sign}${dollars:,}.{rest:02d}"

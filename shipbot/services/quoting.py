@@ -1,0 +1,236 @@
+"""Quoting a shipment and choosing a rate (SPEC §3.2): rates from the carrier provider,
+priced with our markup, kept for a while, and a chosen one turned into a `quoted` order.
+
+Nothing here is flushed before the carrier answers: quotes and orders are staged in the
+update's session and committed with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shipbot.db.models import Order, RateQuote, User, utcnow
+from shipbot.domain.address import Address
+from shipbot.domain.draft import LabelDraft, dimensions_from_list, dimensions_to_list
+from shipbot.domain.pricing import PricingRules, customer_price
+from shipbot.providers.carriers.base import CarrierProvider, NoRates, Rate, Shipment
+
+MAX_RATES = 10
+ORDER_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+@dataclass(frozen=True)
+class Quoter:
+    """Where rates come from and how they are priced and kept (from the settings)."""
+
+    carrier: CarrierProvider
+    pricing: PricingRules
+    ttl: timedelta
+
+
+@dataclass(frozen=True)
+class PricedRate:
+    """A carrier rate with our price, as stored in a quote and on an order."""
+
+    rate_id: str
+    carrier_id: str
+    carrier_code: str
+    carrier_name: str
+    service_code: str
+    service_name: str
+    carrier_total_cents: int
+    price_cents: int
+    delivery_days: int | None
+    estimated_delivery: str | None  # ISO date
+
+    @classmethod
+    def of(cls, rate: Rate, price_cents: int) -> PricedRate:
+        service = rate.service
+        return cls(
+            rate_id=rate.rate_id,
+            carrier_id=service.carrier_id,
+            carrier_code=service.carrier_code,
+            carrier_name=service.carrier_name,
+            service_code=service.service_code,
+            service_name=service.service_name,
+            carrier_total_cents=rate.total_cents,
+            price_cents=price_cents,
+            delivery_days=rate.delivery_days,
+            estimated_delivery=(
+                rate.estimated_delivery.isoformat() if rate.estimated_delivery else None
+            ),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PricedRate:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class PriceChanged:
+    """The chosen quote had expired and the carrier now asks a different price."""
+
+    old: PricedRate
+    new: PricedRate
+    quote: RateQuote
+    index: int
+
+
+class RateGone(Exception):
+    """The service chosen from an expired quote is no longer offered; `quote` is the new one."""
+
+    def __init__(self, quote: RateQuote) -> None:
+        super().__init__("the chosen service is no longer offered")
+        self.quote = quote
+
+
+def shipment_of(draft: LabelDraft) -> Shipment:
+    recipient = draft.addresses["recipient"]
+    return Shipment(
+        ship_from=draft.addresses["sender"],
+        ship_to=recipient,
+        ounces=draft.ounces,
+        dimensions=draft.dimensions,
+        residential=recipient.company is None,
+    )
+
+
+def shipment_to_dict(shipment: Shipment) -> dict[str, Any]:
+    return {
+        "ship_from": shipment.ship_from.to_dict(),
+        "ship_to": shipment.ship_to.to_dict(),
+        "ounces": str(shipment.ounces),
+        "dimensions": dimensions_to_list(shipment.dimensions),
+        "residential": shipment.residential,
+    }
+
+
+def shipment_from_dict(data: dict[str, Any]) -> Shipment:
+    return Shipment(
+        ship_from=Address.from_dict(data["ship_from"]),
+        ship_to=Address.from_dict(data["ship_to"]),
+        ounces=Decimal(data["ounces"]),
+        dimensions=dimensions_from_list(data["dimensions"]),
+        residential=data["residential"],
+    )
+
+
+def shipment_key(shipment: Shipment) -> str:
+    canonical = json.dumps(shipment_to_dict(shipment), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def best_rates(
+    rates: list[Rate], rules: PricingRules, discount_percent: Decimal
+) -> list[PricedRate]:
+    """The cheapest rate of each service, cheapest first, at most ten."""
+    best: dict[tuple[str, str], PricedRate] = {}
+    for rate in rates:
+        service = rate.service
+        price = customer_price(
+            rate.total_cents, service.carrier_code, service.service_code, rules, discount_percent
+        )
+        key = (service.carrier_code, service.service_code)
+        if key not in best or price < best[key].price_cents:
+            best[key] = PricedRate.of(rate, price)
+    ranked = sorted(best.values(), key=lambda rate: (rate.price_cents, rate.service_name))
+    return ranked[:MAX_RATES]
+
+
+async def quote_shipment(
+    session: AsyncSession, quoter: Quoter, user: User, shipment: Shipment
+) -> RateQuote:
+    """A new quote from the carrier, priced for this user."""
+    discount = user.discount_percent or Decimal(0)
+    rates = best_rates(await quoter.carrier.quote(shipment), quoter.pricing, discount)
+    if not rates:
+        raise NoRates("")
+    now = utcnow()
+    quote = RateQuote(
+        id=secrets.token_hex(16),
+        user_id=user.id,
+        shipment_key=shipment_key(shipment),
+        shipment=shipment_to_dict(shipment),
+        rates=[rate.to_dict() for rate in rates],
+        created_at=now,
+        expires_at=now + quoter.ttl,
+    )
+    session.add(quote)
+    return quote
+
+
+async def valid_quote(session: AsyncSession, user_id: int, shipment: Shipment) -> RateQuote | None:
+    """The newest quote for this very shipment that has not expired yet."""
+    return await session.scalar(
+        select(RateQuote)
+        .where(
+            RateQuote.user_id == user_id,
+            RateQuote.shipment_key == shipment_key(shipment),
+            RateQuote.expires_at > utcnow(),
+        )
+        .order_by(RateQuote.created_at.desc())
+        .limit(1)
+    )
+
+
+async def find_quote(session: AsyncSession, user_id: int, quote_id: str) -> RateQuote | None:
+    # A quote made in this very update is not flushed yet (autoflush is off): look there first.
+    for pending in session.new:
+        if isinstance(pending, RateQuote) and (pending.id, pending.user_id) == (quote_id, user_id):
+            return pending
+    return await session.scalar(
+        select(RateQuote).where(RateQuote.id == quote_id, RateQuote.user_id == user_id)
+    )
+
+
+def rates_of(quote: RateQuote) -> list[PricedRate]:
+    return [PricedRate.from_dict(rate) for rate in quote.rates]
+
+
+async def choose_rate(
+    session: AsyncSession, quoter: Quoter, user: User, quote: RateQuote, index: int
+) -> Order | PriceChanged:
+    """Order the chosen rate; an expired quote is re-quoted first (SPEC §3.2)."""
+    chosen = rates_of(quote)[index]
+    if quote.expires_at > utcnow():
+        return create_order(session, user.id, quote, chosen)
+    fresh = await quote_shipment(session, quoter, user, shipment_from_dict(quote.shipment))
+    for fresh_index, rate in enumerate(rates_of(fresh)):
+        if (rate.carrier_code, rate.service_code) == (chosen.carrier_code, chosen.service_code):
+            if rate.price_cents == chosen.price_cents:
+                return create_order(session, user.id, fresh, rate)
+            return PriceChanged(old=chosen, new=rate, quote=fresh, index=fresh_index)
+    raise RateGone(fresh)
+
+
+def create_order(session: AsyncSession, user_id: int, quote: RateQuote, rate: PricedRate) -> Order:
+    order = Order(
+        id=new_order_id(),
+        user_id=user_id,
+        status="quoted",
+        shipment=quote.shipment,
+        rate=rate.to_dict(),
+        price_cents=rate.price_cents,
+        quote_id=quote.id,
+        quote_expires_at=quote.expires_at,
+    )
+    session.add(order)
+    return order
+
+
+def new_order_id() -> str:
+    # Generated here rather than by the database, so the reply can name the order before
+    # the update commits (writes are flushed only at commit).
+    return "".join(secrets.choice(ORDER_ID_ALPHABET) for _ in range(8))
