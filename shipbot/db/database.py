@@ -67,6 +67,9 @@ class Database:
         return self._write_gate or nullcontext()
 
     async def commit(self, session: AsyncSession) -> None:
+        # Take a pooled connection before the gate: waiting for one while holding the gate
+        # would deadlock against sessions that hold a connection and wait for the gate.
+        await session.connection()
         async with self.write_gate():
             await session.commit()
 
@@ -80,6 +83,21 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work whose statements write as they go (money moves): on SQLite it holds
+        the write gate from start to commit, so it never meets another writer of this
+        process mid-way. Keep it short and free of network calls."""
+        async with self.sessions() as session:
+            await session.connection()  # before the gate, as in commit()
+            async with self.write_gate():
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,5 +1,5 @@
 """Tables: users, processed updates, FSM state, the live prompt per chat, saved addresses,
-rate quotes and orders."""
+rate quotes, orders, and the balance ledger."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -177,3 +178,34 @@ class Order(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_orders_user_created", "user_id", "created_at"),)
+
+
+class LedgerEntry(Base):
+    """One money movement, append-only (SPEC G5); credits positive, debits negative."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(24))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(96), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_ledger_entries_user_id", "user_id", "id"),)
+
+
+class Balance(Base):
+    """The sum of a user's ledger entries, kept in the same transaction as each entry; the
+    database refuses a negative one."""
+
+    __tablename__ = "balances"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
+    )
+    cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (CheckConstraint("cents >= 0", name="ck_balances_not_negative"),)

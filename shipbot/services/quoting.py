@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -22,7 +23,14 @@ from shipbot.db.models import Order, RateQuote, User, utcnow
 from shipbot.domain.address import Address
 from shipbot.domain.draft import LabelDraft, dimensions_from_list, dimensions_to_list
 from shipbot.domain.pricing import PricingRules, customer_price
-from shipbot.providers.carriers.base import CarrierProvider, NoRates, Rate, Shipment
+from shipbot.metrics import CARRIER_SECONDS
+from shipbot.providers.carriers.base import (
+    CarrierError,
+    CarrierProvider,
+    NoRates,
+    Rate,
+    Shipment,
+)
 
 MAX_RATES = 10
 ORDER_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -154,7 +162,15 @@ async def quote_shipment(
 ) -> RateQuote:
     """A new quote from the carrier, priced for this user."""
     discount = user.discount_percent or Decimal(0)
-    rates = best_rates(await quoter.carrier.quote(shipment), quoter.pricing, discount)
+    started, outcome = time.monotonic(), "ok"
+    try:
+        carrier_rates = await quoter.carrier.quote(shipment)
+    except CarrierError as error:
+        outcome = type(error).__name__
+        raise
+    finally:
+        CARRIER_SECONDS.labels("quote", outcome).observe(time.monotonic() - started)
+    rates = best_rates(carrier_rates, quoter.pricing, discount)
     if not rates:
         raise NoRates("")
     now = utcnow()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from prometheus_client import REGISTRY
 
 from shipbot.db import migrate
 from shipbot.db.database import Database
@@ -14,7 +15,13 @@ from shipbot.db.models import Order, User, utcnow
 from shipbot.domain.address import Address
 from shipbot.domain.parcel import PRESETS
 from shipbot.domain.pricing import Markup, PricingRules
-from shipbot.providers.carriers.base import CarrierService, NoRates, Rate, Shipment
+from shipbot.providers.carriers.base import (
+    CarrierService,
+    InvalidAddress,
+    NoRates,
+    Rate,
+    Shipment,
+)
 from shipbot.services import quoting
 
 SHIPMENT = Shipment(
@@ -119,6 +126,25 @@ async def test_a_carrier_without_rates_is_no_rates(database):
         user = await session.get(User, 1)
         with pytest.raises(NoRates):
             await quoting.quote_shipment(session, quoter(ScriptedCarrier([])), user, SHIPMENT)
+
+
+async def test_carrier_calls_are_timed_by_outcome(database):
+    def count(outcome: str) -> float:
+        labels = {"operation": "quote", "outcome": outcome}
+        return REGISTRY.get_sample_value("shipbot_carrier_seconds_count", labels) or 0
+
+    class Refusing:
+        async def quote(self, shipment):
+            raise InvalidAddress("no such street")
+
+    ok, refused = count("ok"), count("InvalidAddress")
+    async with database.transaction() as session:
+        user = await session.get(User, 1)
+        carrier = ScriptedCarrier([rate("usps", "usps_priority_mail", 1000)])
+        await quoting.quote_shipment(session, quoter(carrier), user, SHIPMENT)
+        with pytest.raises(InvalidAddress):
+            await quoting.quote_shipment(session, quoter(Refusing()), user, SHIPMENT)
+    assert (count("ok"), count("InvalidAddress")) == (ok + 1, refused + 1)
 
 
 def test_order_ids_are_short_and_unambiguous():

@@ -19,6 +19,7 @@ from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.states import Label, Rates
 from shipbot.bot.flows.new_label.steps import Event, db, reask, renders, show_step
 from shipbot.bot.runtime.prompts import show_prompt
+from shipbot.bot.runtime.scope import reads_before_slow_calls
 from shipbot.bot.ui import rates_keyboards as keyboards
 from shipbot.bot.ui import rates_texts as texts
 from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction
@@ -79,7 +80,10 @@ async def show_rates(
     convo = await Conversation.load(state)
     shipment = quoting.shipment_of(convo.draft)
     try:
-        quote = None if refresh else await quoting.valid_quote(db(), user.id, shipment)
+        quote = None
+        if not refresh:
+            async with reads_before_slow_calls() as reads:
+                quote = await quoting.valid_quote(reads, user.id, shipment)
         if quote is None:
             await show_prompt(event, texts.fetching())  # no keyboard: no second tap meanwhile
             quote = await quoting.quote_shipment(db(), quoter, user, shipment)
@@ -161,7 +165,8 @@ async def edit_shipment(query: CallbackQuery, state: FSMContext) -> None:
 async def rate_chosen(
     query: CallbackQuery, callback_data: RatePick, state: FSMContext, user: User, quoter: Quoter
 ) -> None:
-    quote = await quoting.find_quote(db(), user.id, callback_data.quote_id)
+    async with reads_before_slow_calls() as reads:
+        quote = await quoting.find_quote(reads, user.id, callback_data.quote_id)
     if quote is None or not 0 <= callback_data.index < len(quote.rates):
         await reask(query, state, texts.rate_gone())
         return
@@ -173,7 +178,8 @@ async def new_price_accepted(
     query: CallbackQuery, state: FSMContext, user: User, quoter: Quoter
 ) -> None:
     change = (await Conversation.load(state)).data["price_change"]
-    quote = await quoting.find_quote(db(), user.id, change["quote_id"])
+    async with reads_before_slow_calls() as reads:
+        quote = await quoting.find_quote(reads, user.id, change["quote_id"])
     if quote is None:
         await reask(query, state, texts.rate_gone())
         return

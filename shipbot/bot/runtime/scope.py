@@ -6,6 +6,8 @@ transaction the current update's reads and writes belong to.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -35,6 +37,23 @@ _current: ContextVar[UpdateScope | None] = ContextVar("shipbot_update_scope", de
 
 def current_scope() -> UpdateScope | None:
     return _current.get()
+
+
+@asynccontextmanager
+async def reads_before_slow_calls() -> AsyncIterator[AsyncSession]:
+    """A session for reads made before a slow provider call.
+
+    On SQLite a query keeps the update's session on a pooled connection until it commits,
+    and the pool is small: a carrier call of a second or more would keep it from every other
+    chat. These reads use a session of their own, whose connection is back in the pool when
+    the block ends. PostgreSQL holds one connection per update anyway (the chat lock).
+    """
+    session = current_scope().session
+    if session.bind.dialect.name != "sqlite":
+        yield session
+        return
+    async with AsyncSession(bind=session.bind, expire_on_commit=False, autoflush=False) as reads:
+        yield reads
 
 
 def enter_scope(scope: UpdateScope) -> object:
