@@ -22,6 +22,8 @@ TELEGRAM_API_URL = "https://api.telegram.org"
 WEBHOOK_PATH = "/api/telegram/webhook"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/shipbot.db"
 SHIPSTATION_API_URL = "https://api.shipstation.com/v2"
+OXAPAY_API_URL = "https://api.oxapay.com/v1"
+PAYMENT_CALLBACK_PATH = "/api/payments/oxapay/callback"
 
 _TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{30,64}$")
 # Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -; we demand enough to be a secret.
@@ -90,6 +92,9 @@ class Settings(BaseSettings):
     markup_percent: Decimal = Decimal(10)
     markup_flat: int = 0
     min_price: int = 0
+    oxapay_merchant_key: SecretStr | None = None
+    oxapay_api_url: str = OXAPAY_API_URL
+    invoice_lifetime_minutes: int = 60
     markup_carriers: dict[str, Markup] = {}
     markup_services: dict[str, Markup] = {}
 
@@ -166,19 +171,31 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return value
 
-    @field_validator("shipstation_api_key", mode="before")
+    @field_validator("shipstation_api_key", "oxapay_merchant_key", mode="before")
     @classmethod
-    def _shipstation_key(cls, value: object) -> object:
+    def _provider_key(cls, value: object) -> object:
         if value in (None, ""):
             return None
         if isinstance(value, str) and (len(value) < 16 or re.search(r"\s", value)):
-            raise ValueError("must be the ShipStation API key: 16+ characters, no whitespace")
+            raise ValueError("must be the provider's API key: 16+ characters, no whitespace")
         return value
 
     @field_validator("shipstation_api_url")
     @classmethod
     def _shipstation_url(cls, value: str) -> str:
         return _check_url(value, what="SHIPSTATION_API_URL")
+
+    @field_validator("oxapay_api_url")
+    @classmethod
+    def _oxapay_url(cls, value: str) -> str:
+        return _check_url(value, what="OXAPAY_API_URL")
+
+    @field_validator("invoice_lifetime_minutes")
+    @classmethod
+    def _invoice_lifetime(cls, value: int) -> int:
+        if not 15 <= value <= 2880:
+            raise ValueError("must be between 15 and 2880 minutes (Oxapay's limits)")
+        return value
 
     @field_validator("sandbox_carrier_latency", "carrier_timeout")
     @classmethod
@@ -256,6 +273,15 @@ class Settings(BaseSettings):
     @cached_property
     def webhook_url(self) -> str:
         return f"{self.require('webhook_base_url')}{WEBHOOK_PATH}"
+
+    @property
+    def public_base_url(self) -> str:
+        """Where users and providers reach this server; polling mode has none of its own."""
+        return self.webhook_base_url or "http://127.0.0.1:8080"
+
+    @property
+    def payment_callback_url(self) -> str:
+        return f"{self.public_base_url}{PAYMENT_CALLBACK_PATH}"
 
     @property
     def bot_id(self) -> int:

@@ -14,7 +14,15 @@ from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
-from shipbot.bot.flows import address_book, diagnostics, fallback, menu, new_label, rates
+from shipbot.bot.flows import (
+    address_book,
+    balance,
+    diagnostics,
+    fallback,
+    menu,
+    new_label,
+    rates,
+)
 from shipbot.bot.flows.new_label import navigation
 from shipbot.bot.flows.new_label.entry import DraftExpiry
 from shipbot.bot.runtime.processor import UpdateProcessor
@@ -27,7 +35,9 @@ from shipbot.config import Settings
 from shipbot.db.database import Database
 from shipbot.domain import zip_data
 from shipbot.providers.carriers import build_carrier
+from shipbot.providers.payments import build_payments
 from shipbot.services.quoting import Quoter
+from shipbot.services.topups import Payments
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 BOT_API_TIMEOUT_SECONDS = 15
@@ -48,10 +58,13 @@ def build_bot(settings: Settings) -> Bot:
 
 
 def build_dispatcher(
-    settings: Settings, database: Database, i18n: I18n, quoter: Quoter
+    settings: Settings, database: Database, i18n: I18n, quoter: Quoter, payments: Payments
 ) -> Dispatcher:
     dispatcher = Dispatcher(
-        storage=DatabaseStorage(database), support_contact=settings.support_contact, quoter=quoter
+        storage=DatabaseStorage(database),
+        support_contact=settings.support_contact,
+        quoter=quoter,
+        payments=payments,
     )
     dispatcher.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(i18n).setup(dispatcher)
@@ -67,6 +80,7 @@ def build_dispatcher(
     # the flows' answer to input a step cannot use, and last the reply to anything else.
     dispatcher.include_routers(
         menu.router,
+        balance.router,
         address_book.router,
         new_label.router,
         rates.router,
@@ -82,6 +96,7 @@ def command_menu(i18n: I18n, locale: str) -> list[BotCommand]:
             BotCommand(command="start", description=i18n.gettext("Main menu")),
             BotCommand(command="new", description=i18n.gettext("New label")),
             BotCommand(command="addresses", description=i18n.gettext("Address book")),
+            BotCommand(command="balance", description=i18n.gettext("Balance and top-up")),
             BotCommand(command="help", description=i18n.gettext("Help")),
             BotCommand(command="cancel", description=i18n.gettext("Cancel what you are doing")),
         ]
@@ -96,9 +111,12 @@ class BotRuntime:
     dispatcher: Dispatcher
     processor: UpdateProcessor
     quoter: Quoter
+    payments: Payments
 
     @classmethod
-    def build(cls, settings: Settings, database: Database) -> BotRuntime:
+    def build(
+        cls, settings: Settings, database: Database, payments: Payments | None = None
+    ) -> BotRuntime:
         i18n = build_i18n()
         zip_data.warm()  # parse the ZIP data at start-up, not in the first user's update
         bot = build_bot(settings)
@@ -107,9 +125,10 @@ class BotRuntime:
             pricing=settings.pricing_rules,
             ttl=timedelta(minutes=settings.quote_ttl_minutes),
         )
-        dispatcher = build_dispatcher(settings, database, i18n, quoter)
+        payments = payments or build_payments(settings)
+        dispatcher = build_dispatcher(settings, database, i18n, quoter, payments)
         processor = UpdateProcessor(dispatcher, bot, database, i18n)
-        return cls(settings, database, i18n, bot, dispatcher, processor, quoter)
+        return cls(settings, database, i18n, bot, dispatcher, processor, quoter, payments)
 
     async def publish_commands(self) -> None:
         for locale in self.i18n.available_locales:
@@ -127,4 +146,5 @@ class BotRuntime:
 
     async def close(self) -> None:
         await self.quoter.carrier.close()
+        await self.payments.provider.close()
         await self.bot.session.close()

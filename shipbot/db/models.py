@@ -209,3 +209,25 @@ class Balance(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (CheckConstraint("cents >= 0", name="ck_balances_not_negative"),)
+
+
+class Invoice(Base):
+    """A top-up invoice at the payment provider (SPEC §3.4); credited once per track_id."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # our id, Oxapay's order_id
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="RESTRICT"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    track_id: Mapped[str] = mapped_column(String(64), unique=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    received_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    credited_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    payment_url: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(Integer)  # the invoice message to edit
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_invoices_status_expires", "status", "expires_at"),)

@@ -5,6 +5,14 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from shipbot.domain.errors import Rejected
+
+TOP_UP_MIN_CENTS = 10_00
+TOP_UP_MAX_CENTS = 10_000_00
+_TYPED_AMOUNT = re.compile(
+    r"^\$?\s*(\d{1,3}(?:[ ,]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*\$?(?:usd)?$", re.I
+)
+
 _DOLLARS = re.compile(r"^\$?\s*(\d{1,7}(?:\.\d{1,2})?)$")
 
 
@@ -35,3 +43,20 @@ def format_usd(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     dollars, rest = divmod(abs(cents), 100)
     return f"{sign}${dollars:,}.{rest:02d}"
+
+
+def clean_top_up(text: str) -> int:
+    """A top-up amount as people type it ("25", "$25.50", "1,000", "25 usd") → cents."""
+    value = text.strip().replace("\u00a0", " ")
+    if not value:
+        raise Rejected("amount", "empty")
+    match = _TYPED_AMOUNT.match(value)
+    if not match:
+        raise Rejected("amount", "format")
+    whole, fraction = match.group(1), match.group(2) or "0"
+    cents = int(re.sub(r"[ ,]", "", whole)) * 100 + int(fraction.ljust(2, "0"))
+    if cents < TOP_UP_MIN_CENTS:
+        raise Rejected("amount", "too_small", minimum=format_usd(TOP_UP_MIN_CENTS))
+    if cents > TOP_UP_MAX_CENTS:
+        raise Rejected("amount", "too_large", maximum=format_usd(TOP_UP_MAX_CENTS))
+    return cents

@@ -16,7 +16,11 @@ from shipbot.bot.runtime.housekeeping import run_housekeeping
 from shipbot.config import ConfigError, Settings
 from shipbot.db import migrate
 from shipbot.db.database import Database
+from shipbot.providers.payments import build_payments
+from shipbot.providers.payments.sandbox import SandboxPayments
+from shipbot.sandbox.payments_page import payment_page_router
 from shipbot.web import operations, webhook
+from shipbot.web import payments as payment_callbacks
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,8 @@ def create_app(
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> FastAPI:
     settings.require("bot_token", "webhook_secret")
+    # Built here rather than at start-up: the sandbox payment page serves this provider.
+    payments = build_payments(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,7 +46,7 @@ def create_app(
             max_overflow=settings.db_max_overflow,
         )
         await migrate.upgrade(database)
-        runtime = BotRuntime.build(settings, database)
+        runtime = BotRuntime.build(settings, database, payments)
         app.state.runtime = runtime
         if on_startup is not None:
             await on_startup(app, runtime)
@@ -67,5 +73,8 @@ def create_app(
 
     app = FastAPI(title="shipbot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(webhook.router)
+    app.include_router(payment_callbacks.router)
     app.include_router(operations.router)
+    if isinstance(payments.provider, SandboxPayments):
+        app.include_router(payment_page_router(payments.provider))
     return app

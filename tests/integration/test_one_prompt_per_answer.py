@@ -82,4 +82,10 @@ def test_russian_telegram_users_are_greeted_in_russian(emulator, start_bot):
     chat.send("/start")
     message = chat.wait_for_text("Здравствуйте, Иван!")
     buttons = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == ["📦 Новая этикетка", "📒 Адресная книга", "❓ Помощь", "🌐 Язык"]
+    assert buttons == [
+        "📦 Новая этикетка",
+        "💰 Баланс ($0.00)",
+        "📒 Адресная книга",
+        "❓ Помощь",
+        "🌐 Язык",
+    ]

@@ -63,6 +63,9 @@ def refused(**env: str) -> ConfigError:
         ({"markup_flat": "-0.50"}, "MARKUP_FLAT", "not an amount in dollars"),
         ({"min_price": "4.999"}, "MIN_PRICE", "not an amount in dollars"),
         ({"markup_carriers": "{ups: 12}"}, "MARKUP_CARRIERS", "must be JSON"),
+        ({"oxapay_merchant_key": "short"}, "OXAPAY_MERCHANT_KEY", "16+ characters"),
+        ({"oxapay_api_url": "oxapay.com"}, "OXAPAY_API_URL", "http"),
+        ({"invoice_lifetime_minutes": "5"}, "INVOICE_LIFETIME_MINUTES", "between 15 and 2880"),
         ({"markup_services": '{"ups_ground": {"pct": "5"}}'}, "MARKUP_SERVICES", "ups_ground"),
     ],
 )

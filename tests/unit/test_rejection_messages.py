@@ -53,6 +53,10 @@ RAISED = [
     Rejected("dimensions", "side_long", maximum="108 in"),
     Rejected("dimensions", "girth", total="166 in", maximum="165 in"),
     Rejected("address", "missing", fields=("street1", "zip")),
+    Rejected("amount", "empty"),
+    Rejected("amount", "format"),
+    Rejected("amount", "too_small", minimum="$10.00"),
+    Rejected("amount", "too_large", maximum="$10,000.00"),
 ]
 
 

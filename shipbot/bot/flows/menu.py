@@ -15,6 +15,7 @@ from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui import keyboards, texts
 from shipbot.bot.ui.callbacks import LanguageChoice, MenuAction
 from shipbot.db.models import User
+from shipbot.services.ledger import balance_of
 from shipbot.services.users import choose_language
 
 router = Router(name="menu")
@@ -22,7 +23,8 @@ router = Router(name="menu")
 
 async def show_menu(event: Message | CallbackQuery, user: User, intro: str | None = None) -> None:
     text = texts.main_menu(user.first_name)
-    await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboards.main_menu())
+    balance = await balance_of(current_scope().session, user.id)
+    await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboards.main_menu(balance))
 
 
 @router.message(CommandStart())

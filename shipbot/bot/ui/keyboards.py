@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from functools import cache
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from shipbot.bot.ui.callbacks import LanguageChoice, MenuAction
 from shipbot.bot.ui.i18n import LANGUAGE_NAMES
+from shipbot.domain.money import format_usd
 
 
-def main_menu() -> InlineKeyboardMarkup:
-    return _main_menu(get_i18n().current_locale)
+def main_menu(balance_cents: int) -> InlineKeyboardMarkup:
+    """Built each time: the Balance button shows the balance."""
+    rows = _main_menu(get_i18n().current_locale).inline_keyboard
+    balance = InlineKeyboardButton(
+        text=_("💰 Balance ({amount})").format(amount=format_usd(balance_cents)),
+        callback_data=MenuAction(action="balance").pack(),
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[rows[0], [balance], *rows[1:]])
 
 
 def back_to_menu() -> InlineKeyboardMarkup:

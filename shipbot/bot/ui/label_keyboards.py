@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import (
     AddressCheck,
     BookAction,
@@ -27,14 +27,10 @@ EDITABLE_FIELDS = ("name", "company", "street1", "street2", "zip", "city", "phon
 Row = list[InlineKeyboardButton]
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def _navigation_row() -> Row:
     return [
-        _button(_("⬅️ Back"), Nav(action="back")),
-        _button(_("✖️ Cancel"), Nav(action="cancel")),
+        button(_("⬅️ Back"), Nav(action="back")),
+        button(_("✖️ Cancel"), Nav(action="cancel")),
     ]
 
 
@@ -43,71 +39,71 @@ def _markup(*rows: Row) -> InlineKeyboardMarkup:
 
 
 def navigation(*, skip: bool = False) -> InlineKeyboardMarkup:
-    return _markup([_button(_("⏭ Skip"), Nav(action="skip"))] if skip else [], _navigation_row())
+    return _markup([button(_("⏭ Skip"), Nav(action="skip"))] if skip else [], _navigation_row())
 
 
 def entry(has_draft: bool, default_sender: tuple[int, str] | None, has_saved: bool):
     rows: list[Row] = []
     if has_draft:
-        rows.append([_button(_("▶️ Continue the draft"), EntryChoice(choice="resume"))])
+        rows.append([button(_("▶️ Continue the draft"), EntryChoice(choice="resume"))])
     if default_sender:
         address_id, label = default_sender
         rows.append(
             [
-                _button(
+                button(
                     _("⭐ Send from “{label}”").format(label=label), UseSaved(address_id=address_id)
                 )
             ]
         )
     if has_saved:
-        rows.append([_button(_("📒 Sender from the address book"), EntryChoice(choice="saved"))])
-    rows.append([_button(_("🆕 Start a new label"), EntryChoice(choice="fresh"))])
-    rows.append([_button(_("⬅️ Back to menu"), MenuAction(action="home"))])
+        rows.append([button(_("📒 Sender from the address book"), EntryChoice(choice="saved"))])
+    rows.append([button(_("🆕 Start a new label"), EntryChoice(choice="fresh"))])
+    rows.append([button(_("⬅️ Back to menu"), MenuAction(action="home"))])
     return _markup(*rows)
 
 
 def address(has_saved: bool) -> InlineKeyboardMarkup:
-    book = [_button(_("📒 From the address book"), EntryChoice(choice="saved"))]
+    book = [button(_("📒 From the address book"), EntryChoice(choice="saved"))]
     return _markup(book if has_saved else [], _navigation_row())
 
 
 def saved_addresses(addresses: Iterable[tuple[int, str]]) -> InlineKeyboardMarkup:
-    rows = [[_button(label, UseSaved(address_id=address_id))] for address_id, label in addresses]
+    rows = [[button(label, UseSaved(address_id=address_id))] for address_id, label in addresses]
     return _markup(*rows, _navigation_row())
 
 
 def cities(choices: Iterable[str]) -> InlineKeyboardMarkup:
-    rows = [[_button(city, CityPick(index=index))] for index, city in enumerate(choices)]
+    rows = [[button(city, CityPick(index=index))] for index, city in enumerate(choices)]
     return _markup(*rows, _navigation_row())
 
 
 def confirm_value() -> InlineKeyboardMarkup:
-    return _markup([_button(_("✅ Correct"), AddressCheck(action="keep_value"))], _navigation_row())
+    return _markup([button(_("✅ Correct"), AddressCheck(action="keep_value"))], _navigation_row())
 
 
 def check_address() -> InlineKeyboardMarkup:
     return _markup(
         [
-            _button(_("✅ Correct"), AddressCheck(action="correct")),
-            _button(_("✏️ Edit"), AddressCheck(action="edit")),
+            button(_("✅ Correct"), AddressCheck(action="correct")),
+            button(_("✏️ Edit"), AddressCheck(action="edit")),
         ],
         _navigation_row(),
     )
 
 
 def address_fields(with_saved: bool = False) -> InlineKeyboardMarkup:
-    buttons = [_button(field_name(field), EditField(field=field)) for field in EDITABLE_FIELDS]
+    buttons = [button(field_name(field), EditField(field=field)) for field in EDITABLE_FIELDS]
     rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
     if with_saved:
-        rows.append([_button(_("📒 Use a saved address"), EditField(field="saved"))])
+        rows.append([button(_("📒 Use a saved address"), EditField(field="saved"))])
     return _markup(*rows, _navigation_row())
 
 
 def parcel_fields() -> InlineKeyboardMarkup:
     return _markup(
         [
-            _button(field_name("weight"), EditField(field="weight")),
-            _button(field_name("dimensions"), EditField(field="dimensions")),
+            button(field_name("weight"), EditField(field="weight")),
+            button(field_name("dimensions"), EditField(field="dimensions")),
         ],
         _navigation_row(),
     )
@@ -115,7 +111,7 @@ def parcel_fields() -> InlineKeyboardMarkup:
 
 def presets() -> InlineKeyboardMarkup:
     buttons = [
-        _button(preset_name(name, dimensions), PresetPick(name=name))
+        button(preset_name(name, dimensions), PresetPick(name=name))
         for name, dimensions in PRESETS.items()
     ]
     return _markup(buttons[:2], buttons[2:], _navigation_row())
@@ -124,32 +120,32 @@ def presets() -> InlineKeyboardMarkup:
 def review() -> InlineKeyboardMarkup:
     return _markup(
         [
-            _button(_("✏️ Sender"), ReviewAction(action="edit", role="sender")),
-            _button(_("✏️ Recipient"), ReviewAction(action="edit", role="recipient")),
-            _button(_("✏️ Parcel"), ReviewAction(action="edit", role="parcel")),
+            button(_("✏️ Sender"), ReviewAction(action="edit", role="sender")),
+            button(_("✏️ Recipient"), ReviewAction(action="edit", role="recipient")),
+            button(_("✏️ Parcel"), ReviewAction(action="edit", role="parcel")),
         ],
         [
-            _button(_("💾 Save sender"), ReviewAction(action="save", role="sender")),
-            _button(_("💾 Save recipient"), ReviewAction(action="save", role="recipient")),
+            button(_("💾 Save sender"), ReviewAction(action="save", role="sender")),
+            button(_("💾 Save recipient"), ReviewAction(action="save", role="recipient")),
         ],
-        [_button(_("💲 Show rates"), ReviewAction(action="rates"))],
+        [button(_("💲 Show rates"), ReviewAction(action="rates"))],
         _navigation_row(),
     )
 
 
 def confirm_cancel() -> InlineKeyboardMarkup:
     return _markup(
-        [_button(_("🗑 Yes, discard"), Nav(action="discard"))],
-        [_button(_("↩️ No, continue"), Nav(action="keep"))],
+        [button(_("🗑 Yes, discard"), Nav(action="discard"))],
+        [button(_("↩️ No, continue"), Nav(action="keep"))],
     )
 
 
 def book_list(addresses: Iterable[tuple[int, str, bool]]) -> InlineKeyboardMarkup:
     rows = [
-        [_button(f"⭐ {label}" if is_default else label, BookAction(action="open", address_id=id_))]
+        [button(f"⭐ {label}" if is_default else label, BookAction(action="open", address_id=id_))]
         for id_, label, is_default in addresses
     ]
-    return _markup(*rows, [_button(_("⬅️ Back to menu"), MenuAction(action="home"))])
+    return _markup(*rows, [button(_("⬅️ Back to menu"), MenuAction(action="home"))])
 
 
 def book_entry(address_id: int, is_default: bool) -> InlineKeyboardMarkup:
@@ -158,22 +154,22 @@ def book_entry(address_id: int, is_default: bool) -> InlineKeyboardMarkup:
 
     return _markup(
         [
-            _button(_("📤 Ship from here"), action("ship_from")),
-            _button(_("📥 Ship to here"), action("ship_to")),
+            button(_("📤 Ship from here"), action("ship_from")),
+            button(_("📥 Ship to here"), action("ship_to")),
         ],
-        [_button(_("✏️ Edit"), action("edit")), _button(_("🏷 Rename"), action("rename"))],
-        [] if is_default else [_button(_("⭐ Make default sender"), action("default"))],
-        [_button(_("🗑 Delete"), action("delete"))],
-        [_button(_("⬅️ Back"), BookAction(action="list"))],
+        [button(_("✏️ Edit"), action("edit")), button(_("🏷 Rename"), action("rename"))],
+        [] if is_default else [button(_("⭐ Make default sender"), action("default"))],
+        [button(_("🗑 Delete"), action("delete"))],
+        [button(_("⬅️ Back"), BookAction(action="list"))],
     )
 
 
 def book_back(address_id: int) -> InlineKeyboardMarkup:
-    return _markup([_button(_("⬅️ Back"), BookAction(action="open", address_id=address_id))])
+    return _markup([button(_("⬅️ Back"), BookAction(action="open", address_id=address_id))])
 
 
 def book_confirm_delete(address_id: int) -> InlineKeyboardMarkup:
     return _markup(
-        [_button(_("🗑 Yes, delete"), BookAction(action="confirm_delete", address_id=address_id))],
-        [_button(_("↩️ No, keep it"), BookAction(action="open", address_id=address_id))],
+        [button(_("🗑 Yes, delete"), BookAction(action="confirm_delete", address_id=address_id))],
+        [button(_("↩️ No, keep it"), BookAction(action="open", address_id=address_id))],
     )

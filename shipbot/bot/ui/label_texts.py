@@ -26,6 +26,7 @@ def field_name(field: str) -> str:
         "dimensions": _("Dimensions"),
         "address": _("Address"),
         "label": _("Label"),
+        "amount": _("Amount"),
     }[field]
 
 

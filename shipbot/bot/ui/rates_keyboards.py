@@ -5,33 +5,30 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction
 from shipbot.bot.ui.rates_texts import by_carrier, rate_button
 from shipbot.services.quoting import PricedRate
 
 
-def _button(text: str, data) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def _cancel_row() -> list[InlineKeyboardButton]:
     return [
-        _button(_("⬅️ Back"), Nav(action="back")),
-        _button(_("✖️ Cancel"), Nav(action="cancel")),
+        button(_("⬅️ Back"), Nav(action="back")),
+        button(_("✖️ Cancel"), Nav(action="cancel")),
     ]
 
 
 def rates(quote_id: str, rates: list[PricedRate]) -> InlineKeyboardMarkup:
     index = {rate.rate_id: number for number, rate in enumerate(rates)}
     rows = [
-        [_button(rate_button(rate), RatePick(quote_id=quote_id, index=index[rate.rate_id]))]
+        [button(rate_button(rate), RatePick(quote_id=quote_id, index=index[rate.rate_id]))]
         for _carrier, group in by_carrier(rates)
         for rate in group
     ]
     rows.append(
         [
-            _button(_("🔁 Refresh"), RatesAction(action="refresh")),
-            _button(_("✏️ Edit shipment"), RatesAction(action="edit")),
+            button(_("🔁 Refresh"), RatesAction(action="refresh")),
+            button(_("✏️ Edit shipment"), RatesAction(action="edit")),
         ]
     )
     rows.append(_cancel_row())
@@ -43,8 +40,8 @@ def problem(address_problem: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(_("🔁 Try again"), RatesAction(action="retry")),
-                _button(edit, RatesAction(action="edit")),
+                button(_("🔁 Try again"), RatesAction(action="retry")),
+                button(edit, RatesAction(action="edit")),
             ],
             _cancel_row(),
         ]
@@ -54,8 +51,8 @@ def problem(address_problem: bool) -> InlineKeyboardMarkup:
 def price_changed() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("✅ Continue at the new price"), RatesAction(action="confirm_price"))],
-            [_button(_("⬅️ Back to rates"), Nav(action="back"))],
+            [button(_("✅ Continue at the new price"), RatesAction(action="confirm_price"))],
+            [button(_("⬅️ Back to rates"), Nav(action="back"))],
         ]
     )
 
@@ -63,7 +60,7 @@ def price_changed() -> InlineKeyboardMarkup:
 def ordered() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("⬅️ Back to rates"), Nav(action="back"))],
-            [_button(_("🏠 Main menu"), MenuAction(action="home"))],
+            [button(_("⬅️ Back to rates"), Nav(action="back"))],
+            [button(_("🏠 Main menu"), MenuAction(action="home"))],
         ]
     )

@@ -26,6 +26,7 @@ def _examples() -> dict[str, str]:
             "Example:\nJohn Smith\n215 Clayton St Apt 4\nSan Francisco, CA 94117\n415-555-0100"
         ),
         "label": _("Example: Home or Warehouse"),
+        "amount": _("Example: 25 or 150.50"),
     }
 
 
@@ -65,6 +66,9 @@ def _problem(rejected: Rejected) -> str:
             "Length plus girth is {total}; the limit is {maximum} (girth = 2 × width + 2 × height)."
         ),
         ("label", "taken"): _("You already have an address called “{label}”."),
+        ("amount", "format"): _("Send the amount in dollars, digits only."),
+        ("amount", "too_small"): _("The smallest top-up is {minimum}."),
+        ("amount", "too_large"): _("The largest top-up is {maximum}."),
         ("label", "book_full"): _(
             "Your address book is full ({max} addresses). Delete one to save another."
         ),

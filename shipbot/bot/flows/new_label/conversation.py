@@ -54,6 +54,11 @@ class Conversation:
             self.draft = draft
 
     @property
+    def in_label_flow(self) -> bool:
+        """Describing a label, as opposed to the address book or the balance screens."""
+        return self.data.get("context", "label") == "label"
+
+    @property
     def in_address_book(self) -> bool:
         """Browsing or editing the address book, which shares the steps but not the draft."""
         return self.data.get("context") == "book"

@@ -37,6 +37,12 @@ class Rates(StatesGroup):
     ordered = State()
 
 
+class Money(StatesGroup):
+    balance = State()
+    amount = State()
+    invoice = State()
+
+
 class Book(StatesGroup):
     list = State()
     view = State()

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.states import Book, Field, Label, Rates
+from shipbot.bot.flows.new_label.states import Book, Field, Label, Money, Rates
 from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui.rejections import rejection_text
@@ -47,9 +47,9 @@ def renders(step: State) -> Callable[[Renderer], Renderer]:
     return register
 
 
-async def ask(event: Event, step: str, convo: Conversation, intro: str | None = None) -> None:
+async def ask(event: Event, step: str, convo: Conversation, intro: str | None = None) -> Message:
     text, keyboard = await _renderers[step](convo, event.from_user.id)
-    await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboard)
+    return await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboard)
 
 
 async def show_step(
@@ -60,20 +60,20 @@ async def show_step(
     *,
     intro: str | None = None,
     remember: bool = True,
-) -> None:
+) -> Message:
     current = await state.get_state()
     if remember and current and current != step.state:
         # Remembered with its own role: the caller may have moved on to the next address.
         here = convo.data.get("here") or {}
         convo.push(current, here["role"] if here.get("step") == current else convo.role)
     convo.data["here"] = {"step": step.state, "role": convo.role}
-    if not convo.in_address_book and step not in (Label.entry, Label.cancel_confirm):
+    if convo.in_label_flow and step not in (Label.entry, Label.cancel_confirm):
         # Where "Resume" brings the user back to, whatever they did in between.
         convo.data["resume"] = {"step": step.state, "role": convo.role}
         convo.touch()
     await state.set_state(step)
     await convo.save(state)
-    await ask(event, step.state, convo, intro)
+    return await ask(event, step.state, convo, intro)
 
 
 async def reask(event: Event, state: FSMContext, intro: str) -> None:
@@ -96,5 +96,7 @@ def step_named(name: str) -> State:
 
 
 _STEPS = {
-    step.state: step for group in (Label, Field, Rates, Book) for step in group.__all_states__
+    step.state: step
+    for group in (Label, Field, Rates, Money, Book)
+    for step in group.__all_states__
 }

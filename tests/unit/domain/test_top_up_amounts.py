@@ -1,0 +1,51 @@
+"""Top-up amounts as people type them (SPEC §3.4): $10 – $10,000, clear errors otherwise."""
+
+import pytest
+
+from shipbot.domain.errors import Rejected
+from shipbot.domain.money import clean_top_up
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("10", 1000),
+        ("25", 2500),
+        ("$25.50", 2550),
+        ("25.5", 2550),
+        ("10,50", 1050),
+        ("1,000", 100000),
+        ("1 000.00", 100000),
+        ("25 usd", 2500),
+        ("25$", 2500),
+        (" 10000 ", 1000000),
+    ],
+)
+def test_accepted(text, cents):
+    assert clean_top_up(text) == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "params"),
+    [
+        ("", "empty", {}),
+        ("   ", "empty", {}),
+        ("9.99", "too_small", {"minimum": "$10.00"}),
+        ("0", "too_small", {"minimum": "$10.00"}),
+        ("10000.01", "too_large", {"maximum": "$10,000.00"}),
+        ("1e3", "format", {}),
+        ("-25", "format", {}),
+        ("25.555", "format", {}),
+        ("twenty", "format", {}),
+        ("25 eur", "format", {}),
+        ("9" * 400, "too_large", {"maximum": "$10,000.00"}),
+    ],
+)
+def test_refused(text, problem, params):
+    with pytest.raises(Rejected) as refused:
+        clean_top_up(text)
+    assert (refused.value.field, refused.value.problem, refused.value.params) == (
+        "amount",
+        problem,
+        params,
+    )
