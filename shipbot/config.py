@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     oxapay_merchant_key: SecretStr | None = None
     oxapay_api_url: str = OXAPAY_API_URL
     invoice_lifetime_minutes: int = 60
+    invoice_poll_seconds: float = 60.0
     markup_carriers: dict[str, Markup] = {}
     markup_services: dict[str, Markup] = {}
 
@@ -195,6 +196,13 @@ class Settings(BaseSettings):
     def _invoice_lifetime(cls, value: int) -> int:
         if not 15 <= value <= 2880:
             raise ValueError("must be between 15 and 2880 minutes (Oxapay's limits)")
+        return value
+
+    @field_validator("invoice_poll_seconds")
+    @classmethod
+    def _poll_interval(cls, value: float) -> float:
+        if not 1 <= value <= 3600:
+            raise ValueError("must be a number of seconds between 1 and 3600")
         return value
 
     @field_validator("sandbox_carrier_latency", "carrier_timeout")

@@ -21,6 +21,7 @@ from shipbot.domain.ledger import EntryKind, top_up_key
 from shipbot.providers.payments.base import (
     InvoiceRequest,
     InvoiceState,
+    PaymentError,
     PaymentProvider,
     PaymentStatus,
 )
@@ -138,3 +139,22 @@ async def open_invoices(database: Database) -> list[Invoice]:
             )
         )
         return list(rows)
+
+
+async def poll_open_invoices(database: Database, provider: PaymentProvider) -> list[Credit]:
+    """Ask the provider about every open invoice, so a missed callback is still credited.
+
+    A provider that cannot answer now is asked again next round; what it reports goes
+    through the same exactly-once path as a callback.
+    """
+    changes = []
+    for invoice in await open_invoices(database):
+        try:
+            state = await provider.invoice_state(invoice.track_id)
+        except PaymentError as error:
+            log.info("invoice %s not checked this round: %s", invoice.id, error.message)
+            continue
+        credit = await apply_invoice_state(database, state)
+        if credit is not None and (credit.credited_cents or credit.status_changed):
+            changes.append(credit)
+    return changes

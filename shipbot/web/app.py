@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from shipbot.bot.assembly import BotRuntime
 from shipbot.bot.runtime.housekeeping import run_housekeeping
+from shipbot.bot.runtime.payment_poller import run_payment_poller
 from shipbot.config import ConfigError, Settings
 from shipbot.db import migrate
 from shipbot.db.database import Database
@@ -59,13 +60,17 @@ def create_app(
                     "BOT_TOKEN", "was rejected by the Bot API (Unauthorized)"
                 ) from None
             log.info("webhook set to %s", settings.webhook_url)
-        housekeeping = asyncio.create_task(run_housekeeping(database))
+        background = [
+            asyncio.create_task(run_housekeeping(database)),
+            asyncio.create_task(run_payment_poller(runtime, settings.invoice_poll_seconds)),
+        ]
         try:
             yield
         finally:
-            housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await housekeeping
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if on_shutdown is not None:
                 await on_shutdown()
             await runtime.close()
