@@ -25,6 +25,7 @@ from shipbot.bot.flows import (
 )
 from shipbot.bot.flows.new_label import navigation
 from shipbot.bot.flows.new_label.entry import DraftExpiry
+from shipbot.bot.purchases import PurchaseJobs
 from shipbot.bot.runtime.processor import UpdateProcessor
 from shipbot.bot.runtime.prompts import StaleButtonGuard
 from shipbot.bot.runtime.response_models import pin_response_models
@@ -36,6 +37,7 @@ from shipbot.db.database import Database
 from shipbot.domain import zip_data
 from shipbot.providers.carriers import build_carrier
 from shipbot.providers.payments import build_payments
+from shipbot.services.label_files import LabelFiles
 from shipbot.services.quoting import Quoter
 from shipbot.services.topups import Payments
 
@@ -58,13 +60,19 @@ def build_bot(settings: Settings) -> Bot:
 
 
 def build_dispatcher(
-    settings: Settings, database: Database, i18n: I18n, quoter: Quoter, payments: Payments
+    settings: Settings,
+    database: Database,
+    i18n: I18n,
+    quoter: Quoter,
+    payments: Payments,
+    purchases: PurchaseJobs,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         storage=DatabaseStorage(database),
         support_contact=settings.support_contact,
         quoter=quoter,
         payments=payments,
+        purchases=purchases,
     )
     dispatcher.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(i18n).setup(dispatcher)
@@ -112,6 +120,7 @@ class BotRuntime:
     processor: UpdateProcessor
     quoter: Quoter
     payments: Payments
+    purchases: PurchaseJobs
 
     @classmethod
     def build(
@@ -126,9 +135,19 @@ class BotRuntime:
             ttl=timedelta(minutes=settings.quote_ttl_minutes),
         )
         payments = payments or build_payments(settings)
-        dispatcher = build_dispatcher(settings, database, i18n, quoter, payments)
+        purchases = PurchaseJobs(
+            database,
+            quoter.carrier,
+            LabelFiles(settings.labels_dir),
+            bot,
+            i18n,
+            settings.admin_chat_id,
+        )
+        dispatcher = build_dispatcher(settings, database, i18n, quoter, payments, purchases)
         processor = UpdateProcessor(dispatcher, bot, database, i18n)
-        return cls(settings, database, i18n, bot, dispatcher, processor, quoter, payments)
+        return cls(
+            settings, database, i18n, bot, dispatcher, processor, quoter, payments, purchases
+        )
 
     async def publish_commands(self) -> None:
         for locale in self.i18n.available_locales:
@@ -145,6 +164,7 @@ class BotRuntime:
         )
 
     async def close(self) -> None:
+        await self.purchases.close()
         await self.quoter.carrier.close()
         await self.payments.provider.close()
         await self.bot.session.close()

@@ -174,10 +174,18 @@ class Order(Base):
     price_cents: Mapped[int] = mapped_column(Integer)
     quote_id: Mapped[str] = mapped_column(String(32))
     quote_expires_at: Mapped[datetime]
+    # Set by the purchase (SPEC §3.3): quoted → purchasing → purchased | failed.
+    label_id: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    purchased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_orders_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_orders_user_created", "user_id", "created_at"),
+        Index("ix_orders_status", "status"),
+    )
 
 
 class LedgerEntry(Base):

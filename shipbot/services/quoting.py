@@ -211,6 +211,14 @@ async def find_quote(session: AsyncSession, user_id: int, quote_id: str) -> Rate
     )
 
 
+async def find_order(session: AsyncSession, user_id: int, order_id: str) -> Order | None:
+    # An order made in this very update is not flushed yet (autoflush is off).
+    for pending in session.new:
+        if isinstance(pending, Order) and (pending.id, pending.user_id) == (order_id, user_id):
+            return pending
+    return await session.scalar(select(Order).where(Order.id == order_id, Order.user_id == user_id))
+
+
 def rates_of(quote: RateQuote) -> list[PricedRate]:
     return [PricedRate.from_dict(rate) for rate in quote.rates]
 

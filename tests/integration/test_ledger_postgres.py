@@ -14,6 +14,7 @@ from shipbot.db.models import LedgerEntry, User, utcnow
 from shipbot.domain import ledger as keys
 from shipbot.domain.ledger import EntryKind
 from shipbot.services.ledger import InsufficientFunds, Movement, apply, balance_of
+from tests.service.test_purchase import twenty_presses_buy_one_label
 
 pytestmark = pytest.mark.postgres
 
@@ -56,3 +57,8 @@ def test_concurrent_holds_and_replayed_credits(postgres_url):
             await database.dispose()
 
     asyncio.run(scenario())
+
+
+def test_twenty_concurrent_presses_buy_one_label_on_postgres(postgres_url, tmp_path):
+    url = load_settings(_env_file=None, database_url=postgres_url).database_url
+    asyncio.run(twenty_presses_buy_one_label(url, tmp_path))

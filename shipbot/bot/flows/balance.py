@@ -75,17 +75,17 @@ async def quick_amount(
         await reask(query, state, texts.ask_amount())
         return
     await show_prompt(query, texts.creating_invoice())  # edited in place; no second tap meanwhile
-    await _open_invoice(query, state, user, payments, callback_data.cents)
+    await open_invoice(query, state, user, payments, callback_data.cents)
 
 
 @router.message(Money.amount, ANSWER)
 async def typed_amount(message: Message, state: FSMContext, user: User, payments: Payments) -> None:
     cents = await cleaned(message, state, clean_top_up, message.text)
     if cents is not None:
-        await _open_invoice(message, state, user, payments, cents)
+        await open_invoice(message, state, user, payments, cents)
 
 
-async def _open_invoice(
+async def open_invoice(
     event: Event, state: FSMContext, user: User, payments: Payments, cents: int
 ) -> None:
     try:

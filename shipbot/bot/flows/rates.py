@@ -14,20 +14,26 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 
+from shipbot.bot.flows.balance import open_invoice
 from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.states import Label, Rates
 from shipbot.bot.flows.new_label.steps import Event, db, reask, renders, show_step
+from shipbot.bot.purchases import PurchaseJobs
 from shipbot.bot.runtime.prompts import show_prompt
-from shipbot.bot.runtime.scope import reads_before_slow_calls
+from shipbot.bot.runtime.scope import current_scope, reads_before_slow_calls
+from shipbot.bot.ui import balance_texts, purchase_texts
 from shipbot.bot.ui import rates_keyboards as keyboards
 from shipbot.bot.ui import rates_texts as texts
-from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction
+from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction, TopUpAmount
 from shipbot.db.models import Order, RateQuote, User, utcnow
 from shipbot.providers.carriers import base as carriers
 from shipbot.providers.carriers.base import CarrierError
-from shipbot.services import quoting
+from shipbot.services import ledger, quoting
+from shipbot.services.purchase import start_purchase
 from shipbot.services.quoting import Quoter
+from shipbot.services.topups import Payments
 
 log = logging.getLogger(__name__)
 router = Router(name="rates")
@@ -68,9 +74,11 @@ async def _price_changed(convo: Conversation, user_id: int):
 
 @renders(Rates.ordered)
 async def _ordered(convo: Conversation, user_id: int):
-    order = convo.data["order"]
-    return texts.ordered(order["id"], quoting.PricedRate.from_dict(order["rate"])), (
-        keyboards.ordered()
+    order = await quoting.find_order(db(), user_id, convo.data["order"]["id"])
+    balance = await ledger.balance_of(db(), user_id)
+    rate = quoting.PricedRate.from_dict(order.rate)
+    return purchase_texts.payment(order, rate, balance), keyboards.ordered(
+        order.price_cents, balance
     )
 
 
@@ -171,6 +179,52 @@ async def rate_chosen(
         await reask(query, state, texts.rate_gone())
         return
     await _choose(query, state, user, quoter, quote, callback_data.index, remember=True)
+
+
+@router.callback_query(Rates.ordered, RatesAction.filter(F.action == "pay"))
+async def pay(
+    query: CallbackQuery,
+    state: FSMContext,
+    user: User,
+    purchases: PurchaseJobs,
+    callback_answer: CallbackAnswer,
+) -> None:
+    convo = await Conversation.load(state)
+    order_id = convo.data["order"]["id"]
+    start = await start_purchase(purchases.database, user.id, order_id)
+    if start.started:
+        # The hold and the order's move to purchasing are committed; the label follows.
+        await state.clear()
+        progress = await show_prompt(query, purchase_texts.buying())
+        purchases.start(
+            order_id, query.message.chat.id, progress.message_id, current_scope().locale
+        )
+    elif start.reason == "quote_expired":
+        await reask(query, state, purchase_texts.quote_expired())
+    elif start.reason == "short":
+        await reask(
+            query,
+            state,
+            purchase_texts.payment(
+                start.order,
+                quoting.PricedRate.from_dict(start.order.rate),
+                start.order.price_cents - start.shortfall_cents,
+            ),
+        )
+    else:
+        callback_answer.text = purchase_texts.already_buying()
+
+
+@router.callback_query(Rates.ordered, TopUpAmount.filter())
+async def top_up_for_order(
+    query: CallbackQuery,
+    callback_data: TopUpAmount,
+    state: FSMContext,
+    user: User,
+    payments: Payments,
+) -> None:
+    await show_prompt(query, balance_texts.creating_invoice())
+    await open_invoice(query, state, user, payments, callback_data.cents)
 
 
 @router.callback_query(Rates.price_changed, RatesAction.filter(F.action == "confirm_price"))

@@ -59,4 +59,4 @@ class RatePick(CallbackData, prefix="rate"):
 
 
 class RatesAction(CallbackData, prefix="rates"):
-    action: str  # refresh | retry | edit | confirm_price
+    action: str  # refresh | retry | edit | confirm_price | pay

@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from shipbot.bot.ui import purchase_texts
 from shipbot.bot.ui.buttons import button
-from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction
+from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction, TopUpAmount
 from shipbot.bot.ui.rates_texts import by_carrier, rate_button
+from shipbot.domain.money import TOP_UP_MIN_CENTS
 from shipbot.services.quoting import PricedRate
 
 
@@ -57,9 +59,15 @@ def price_changed() -> InlineKeyboardMarkup:
     )
 
 
-def ordered() -> InlineKeyboardMarkup:
+def ordered(price_cents: int, balance_cents: int) -> InlineKeyboardMarkup:
+    if balance_cents >= price_cents:
+        pay = button(purchase_texts.pay_button(price_cents), RatesAction(action="pay"))
+    else:
+        top_up = max(price_cents - balance_cents, TOP_UP_MIN_CENTS)
+        pay = button(purchase_texts.top_up_button(top_up), TopUpAmount(cents=top_up))
     return InlineKeyboardMarkup(
         inline_keyboard=[
+            [pay],
             [button(_("⬅️ Back to rates"), Nav(action="back"))],
             [button(_("🏠 Main menu"), MenuAction(action="home"))],
         ]

@@ -93,15 +93,3 @@ def price_changed(old: PricedRate, new: PricedRate) -> str:
 
 def rate_gone() -> str:
     return _("That service is no longer offered for this parcel. Here are the current rates.")
-
-
-def ordered(order_id: str, rate: PricedRate) -> str:
-    return _(
-        "<b>Order {order}</b>\n{service} · {days}\nPrice: <b>{price}</b>\n\n"
-        "Payment from your balance comes next; it is not available yet."
-    ).format(
-        order=escape(order_id),
-        service=escape(rate.service_name),
-        days=days(rate),
-        price=format_usd(rate.price_cents),
-    )

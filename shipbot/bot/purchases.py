@@ -1,0 +1,86 @@
+"""Label purchases as background jobs (SPEC §3.3, G8): the Pay press commits the order's move
+to `purchasing` with its hold and answers at once; the job buys the label, settles the hold,
+sends the PDF, and tells the operator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BufferedInputFile
+from aiogram.utils.i18n import I18n
+
+from shipbot.bot.ui import purchase_texts as texts
+from shipbot.db.database import Database
+from shipbot.db.models import Order
+from shipbot.domain.money import format_usd
+from shipbot.providers.carriers.base import CarrierProvider
+from shipbot.services.label_files import LabelFiles
+from shipbot.services.purchase import finish_purchase
+from shipbot.services.quoting import PricedRate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PurchaseJobs:
+    database: Database
+    carrier: CarrierProvider
+    label_files: LabelFiles
+    bot: Bot
+    i18n: I18n
+    admin_chat_id: int | None
+    running: set[asyncio.Task] = field(default_factory=set)
+
+    def start(self, order_id: str, chat_id: int, message_id: int, locale: str) -> None:
+        task = asyncio.create_task(self._run(order_id, chat_id, message_id, locale))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    async def _run(self, order_id: str, chat_id: int, message_id: int, locale: str) -> None:
+        try:
+            order = await finish_purchase(self.database, self.carrier, self.label_files, order_id)
+            await self._deliver(order, chat_id, message_id, locale)
+        except Exception:
+            log.exception("purchase job for order %s failed", order_id)
+
+    async def _deliver(self, order: Order, chat_id: int, message_id: int, locale: str) -> None:
+        rate = PricedRate.from_dict(order.rate)
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            if order.status == "purchased":
+                status, caption = texts.bought(order, rate), texts.caption(order, rate)
+            else:
+                status, caption = texts.failed(order), None
+        try:
+            await self.bot.edit_message_text(status, chat_id=chat_id, message_id=message_id)
+            if caption is not None:
+                pdf = self.label_files.read(order.label_id)
+                document = BufferedInputFile(pdf, filename=f"{order.tracking_number}.pdf")
+                await self.bot.send_document(chat_id, document, caption=caption)
+        except TelegramAPIError as error:
+            log.warning("could not deliver order %s to chat %s: %s", order.id, chat_id, error)
+        await self._tell_operator(order, rate)
+
+    async def _tell_operator(self, order: Order, rate: PricedRate) -> None:
+        if self.admin_chat_id is None:
+            return
+        if order.status == "purchased":
+            text = (
+                f"Label bought: order {order.id}, user {order.user_id}, {rate.service_name}, "
+                f"{format_usd(order.price_cents)}, tracking {order.tracking_number}"
+            )
+        else:
+            text = f"Label purchase failed: order {order.id}, user {order.user_id}: " + (
+                order.failure_reason or "unknown reason"
+            )
+        try:
+            await self.bot.send_message(self.admin_chat_id, text, parse_mode=None)
+        except TelegramAPIError as error:
+            log.warning("could not notify the admin chat: %s", error)
+
+    async def close(self) -> None:
+        for task in list(self.running):
+            task.cancel()

@@ -1,0 +1,122 @@
+"""Buying a label from the balance (SPEC §3.3, G2, G5): exactly once per order.
+
+`start_purchase` moves the order from `quoted` to `purchasing` and holds its price in one
+short write transaction, so however often Pay is tapped only one caller ever starts it.
+`finish_purchase` then buys from the carrier outside any transaction and settles the hold:
+captured with the label, or released with the carrier's reason. Capture and release share one
+ledger key, so the hold ends exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from shipbot.db.database import Database
+from shipbot.db.models import Order, utcnow
+from shipbot.domain.ledger import EntryKind, charge_key, hold_key, settle_key
+from shipbot.domain.orders import OrderStatus, can_move
+from shipbot.providers.carriers.base import (
+    CarrierError,
+    CarrierProvider,
+    CarrierService,
+    PurchaseStateUnknown,
+    Rate,
+)
+from shipbot.services import ledger
+from shipbot.services.label_files import LabelFiles
+from shipbot.services.ledger import InsufficientFunds, Movement
+from shipbot.services.quoting import PricedRate, shipment_from_dict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PurchaseStart:
+    """`started` for the one caller who moved the order to purchasing; otherwise why not."""
+
+    order: Order | None
+    started: bool = False
+    reason: str = ""  # not_found | not_quoted | quote_expired | short
+    shortfall_cents: int = 0
+
+
+async def start_purchase(database: Database, user_id: int, order_id: str) -> PurchaseStart:
+    async with database.write_transaction() as session:
+        order = await session.scalar(
+            select(Order).where(Order.id == order_id, Order.user_id == user_id).with_for_update()
+        )
+        if order is None:
+            return PurchaseStart(None, reason="not_found")
+        if not can_move(order.status, OrderStatus.PURCHASING):
+            return PurchaseStart(order, reason="not_quoted")
+        if order.quote_expires_at <= utcnow():
+            return PurchaseStart(order, reason="quote_expired")
+        hold = Movement(EntryKind.HOLD, -order.price_cents, order.id, hold_key(order.id))
+        try:
+            await ledger.apply(session, user_id, hold)
+        except InsufficientFunds as short:
+            return PurchaseStart(
+                order, reason="short", shortfall_cents=short.needed_cents - short.balance_cents
+            )
+        order.status = OrderStatus.PURCHASING.value
+        return PurchaseStart(order, started=True)
+
+
+def rate_of(order: Order) -> Rate:
+    priced = PricedRate.from_dict(order.rate)
+    service = CarrierService(
+        priced.carrier_id,
+        priced.carrier_code,
+        priced.carrier_name,
+        priced.service_code,
+        priced.service_name,
+    )
+    return Rate(priced.rate_id, service, shipping_cents=priced.carrier_total_cents)
+
+
+async def finish_purchase(
+    database: Database, carrier: CarrierProvider, label_files: LabelFiles, order_id: str
+) -> Order:
+    """Buy the label of an order in `purchasing` and settle its hold.
+
+    Run by the one caller whose `start_purchase` started it; calling it again after it
+    returned buys nothing more.
+    """
+    async with database.transaction() as session:
+        order = await session.get(Order, order_id)
+    if order.status != OrderStatus.PURCHASING:
+        return order
+    try:
+        label = await carrier.buy_label(rate_of(order), shipment_from_dict(order.shipment))
+    except PurchaseStateUnknown as unknown:
+        # A label may exist: the hold stays until reconciliation finds out.
+        log.error("purchase of order %s in an unknown state: %s", order_id, unknown.message)
+        return order
+    except CarrierError as error:
+        return await _settle(database, order_id, label=None, reason=error.message or "")
+    label_files.save(label.label_id, label.pdf)
+    return await _settle(database, order_id, label=label, reason="")
+
+
+async def _settle(database: Database, order_id: str, *, label, reason: str) -> Order:
+    async with database.write_transaction() as session:
+        order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+        if order.status != OrderStatus.PURCHASING:
+            return order
+        price = order.price_cents
+        release = Movement(EntryKind.HOLD_RELEASE, price, order.id, settle_key(order.id))
+        if label is None:
+            await ledger.apply(session, order.user_id, release)
+            order.status = OrderStatus.FAILED.value
+            order.failure_reason = reason or "the carrier refused the purchase"
+            return order
+        charge = Movement(EntryKind.LABEL_CHARGE, -price, order.id, charge_key(order.id))
+        await ledger.apply(session, order.user_id, release, charge)
+        order.status = OrderStatus.PURCHASED.value
+        order.label_id = label.label_id
+        order.tracking_number = label.tracking_number
+        order.purchased_at = utcnow()
+        return order

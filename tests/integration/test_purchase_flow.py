@@ -1,0 +1,90 @@
+"""Buying a label through the emulator over HTTP (SPEC §3.3): top up on the sandbox payment
+page, choose a rate, pay from the balance — however many times Pay is pressed, one label, one
+charge, one PDF named by its tracking number; the operator is told."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from tests.integration.conftest import sqlite_rows
+from tests.integration.test_new_label_flow import reach_review_by_pasting
+from tests.integration.test_rates_flow import rate_buttons
+from tests.integration.test_top_ups import open_invoice, pay_url
+from tests.support.dialogue import Dialogue
+
+LEDGER = "SELECT kind, amount_cents FROM ledger_entries ORDER BY id"
+
+
+def wait_for_document(chat, timeout: float = 60) -> dict:
+    """The label comes from a background job, after the Pay update was answered."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in chat.bot_messages():
+            if message.get("document"):
+                return message
+        time.sleep(0.1)
+    raise TimeoutError(f"no document in {chat.bot_messages()}")
+
+
+def top_up(talk: Dialogue, amount: str) -> None:
+    invoice = open_invoice(talk, amount)
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        assert browser.post(pay_url(invoice) + "/pay").status_code == 200
+    talk.chat.wait_for_text("added to your balance")
+
+
+def test_pay_from_balance_buys_one_label_however_often_pay_is_pressed(
+    emulator, start_bot, sqlite_url
+):
+    operator = emulator.create_user("Operator")
+    start_bot(ADMIN_CHAT_ID=str(operator.user_id))
+    chat = emulator.create_user("Ann")
+    talk = Dialogue(emulator, chat)
+    top_up(talk, "$100.00")
+    reach_review_by_pasting(talk)
+    rates = talk.press("💲 Show rates")
+    payment = talk.press(rate_buttons(rates)[0])
+    assert "Your balance: $100.00" in payment["text"]
+    keyboard = payment["reply_markup"]["inline_keyboard"]
+    pay = next(b for row in keyboard for b in row if "Pay" in b["text"])
+
+    for _ in range(20):  # a user hammering the button: 20 presses of the same Pay
+        chat.press(pay["text"], message=payment)
+    wait_for_document(chat)
+    emulator.wait_idle()
+    documents = [m for m in chat.bot_messages() if m.get("document")]
+    assert len(documents) == 1
+    ((order_id, status, tracking, price),) = sqlite_rows(
+        sqlite_url, "SELECT id, status, tracking_number, price_cents FROM orders"
+    )
+    assert status == "purchased"
+    label = documents[0]
+    assert label["document"]["file_name"] == f"{tracking}.pdf"
+    assert tracking in label["caption"] and order_id in label["caption"]
+    assert sqlite_rows(sqlite_url, LEDGER) == [
+        ("top_up", 10000),
+        ("hold", -price),
+        ("hold_release", price),
+        ("label_charge", -price),
+    ]
+    answers = [a.get("text") for a in chat.callback_answers()][-19:]
+    assert all(text == "This button is no longer active" for text in answers)
+    assert "✅ Label for order" in chat.wait_for_text("bought")["text"]
+    told = [m["text"] for m in operator.bot_messages() if "Label bought" in (m["text"] or "")]
+    assert len(told) == 1 and order_id in told[0]
+
+
+def test_a_short_balance_offers_the_top_up(emulator, start_bot, sqlite_url):
+    start_bot()
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    reach_review_by_pasting(talk)
+    rates = talk.press("💲 Show rates")
+    payment = talk.press(rate_buttons(rates)[0])
+    assert "Top up" in payment["text"]
+    buttons = [b["text"] for row in payment["reply_markup"]["inline_keyboard"] for b in row]
+    assert any(text.startswith("➕ Top up $") for text in buttons)
+    invoice = talk.press(next(text for text in buttons if text.startswith("➕ Top up $")))
+    assert "Pay before" in invoice["text"]
+    assert sqlite_rows(sqlite_url, "SELECT COUNT(*) FROM orders WHERE status = 'quoted'") == [(1,)]

@@ -1,0 +1,134 @@
+"""The purchase on a real database with the sandbox carrier (SPEC §3.3, G5): however many
+concurrent Pay presses, one hold, one label, one charge; a refused purchase costs nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from shipbot.db import migrate
+from shipbot.db.database import Database
+from shipbot.db.models import User, utcnow
+from shipbot.domain.address import Address
+from shipbot.domain.ledger import EntryKind, top_up_key
+from shipbot.domain.parcel import PRESETS
+from shipbot.domain.pricing import PricingRules
+from shipbot.providers.carriers.base import Shipment, UnknownCarrierError
+from shipbot.providers.carriers.sandbox import SandboxCarrier
+from shipbot.services import ledger, purchase, quoting
+from shipbot.services.label_files import LabelFiles
+from shipbot.services.ledger import Movement
+
+SHIPMENT = Shipment(
+    ship_from=Address("John Smith", "215 Clayton St", "San Francisco", "CA", "94117"),
+    ship_to=Address("Jane Doe", "350 5th Ave", "New York", "NY", "10118"),
+    ounces=Decimal("40"),
+    dimensions=PRESETS["medium"],
+)
+
+
+class CountingCarrier(SandboxCarrier):
+    def __init__(self, refuse: bool = False) -> None:
+        super().__init__()
+        self.purchases = 0
+        self.refuse = refuse
+
+    async def buy_label(self, rate, shipment):
+        self.purchases += 1
+        if self.refuse:
+            raise UnknownCarrierError("the carrier's account is suspended")
+        return await super().buy_label(rate, shipment)
+
+
+async def prepare(url: str, balance_cents: int, carrier) -> tuple[Database, str, int]:
+    database = Database(url, pool_size=30, max_overflow=10)
+    await migrate.upgrade(database)
+    async with database.transaction() as session:
+        now = utcnow()
+        session.add(User(id=1, first_name="A", is_blocked=False, created_at=now, last_seen_at=now))
+    async with database.write_transaction() as session:
+        top_up = Movement(EntryKind.TOP_UP, balance_cents, "inv", top_up_key("t"))
+        await ledger.apply(session, 1, top_up)
+    quoter = quoting.Quoter(carrier, PricingRules(), timedelta(minutes=15))
+    async with database.transaction() as session:
+        user = await session.get(User, 1)
+        quote = await quoting.quote_shipment(session, quoter, user, SHIPMENT)
+        order = quoting.create_order(session, 1, quote, quoting.rates_of(quote)[0])
+    return database, order.id, order.price_cents
+
+
+async def balance(database: Database) -> int:
+    async with database.transaction() as session:
+        return await ledger.balance_of(session, 1)
+
+
+async def twenty_presses_buy_one_label(url: str, tmp_path) -> None:
+    carrier = CountingCarrier()
+    database, order_id, price = await prepare(url, 100_00, carrier)
+    try:
+        starts = await asyncio.gather(
+            *(purchase.start_purchase(database, 1, order_id) for _ in range(20))
+        )
+        assert sum(start.started for start in starts) == 1
+        assert {start.reason for start in starts if not start.started} == {"not_quoted"}
+        assert await balance(database) == 100_00 - price
+        # Only the one caller that started the purchase runs it; running it again later
+        # (a restart, a retry) buys nothing more.
+        files = LabelFiles(tmp_path / "labels")
+        order = await purchase.finish_purchase(database, carrier, files, order_id)
+        again = await purchase.finish_purchase(database, carrier, files, order_id)
+        assert carrier.purchases == 1
+        assert order.status == again.status == "purchased" and order.tracking_number
+        assert files.read(order.label_id).startswith(b"%PDF")
+        assert await balance(database) == 100_00 - price
+        async with database.transaction() as session:
+            kinds = sorted(e.kind for e in await ledger.recent_entries(session, 1))
+        assert kinds == ["hold", "hold_release", "label_charge", "top_up"]
+    finally:
+        await database.dispose()
+
+
+async def test_twenty_concurrent_presses_buy_one_label_on_sqlite(tmp_path):
+    await twenty_presses_buy_one_label(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+
+
+async def test_a_refused_purchase_releases_the_hold(tmp_path):
+    carrier = CountingCarrier(refuse=True)
+    database, order_id, _ = await prepare(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", 100_00, carrier
+    )
+    try:
+        assert (await purchase.start_purchase(database, 1, order_id)).started
+        order = await purchase.finish_purchase(
+            database, carrier, LabelFiles(tmp_path / "labels"), order_id
+        )
+        assert (order.status, order.failure_reason) == (
+            "failed",
+            "the carrier's account is suspended",
+        )
+        assert await balance(database) == 100_00
+        again = await purchase.start_purchase(database, 1, order_id)
+        assert (again.started, again.reason) == (False, "not_quoted")
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.parametrize(("balance_cents", "reason"), [(100, "short")])
+async def test_a_short_balance_names_the_shortfall(tmp_path, balance_cents, reason):
+    database, order_id, price = await prepare(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", balance_cents, CountingCarrier()
+    )
+    try:
+        start = await purchase.start_purchase(database, 1, order_id)
+        assert (start.started, start.reason, start.shortfall_cents) == (
+            False,
+            reason,
+            price - balance_cents,
+        )
+        assert await balance(database) == balance_cents
+        assert (await purchase.start_purchase(database, 2, order_id)).reason == "not_found"
+    finally:
+        await database.dispose()
