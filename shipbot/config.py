@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     enable_test_hooks: bool = False
     test_slow_seconds: float = 30.0
     test_gate_file: str | None = None
+    test_kill_after_label: bool = False
     shipstation_api_key: SecretStr | None = None
     shipstation_api_url: str = SHIPSTATION_API_URL
     sandbox_carrier_latency: float = 0.0
@@ -96,6 +97,7 @@ class Settings(BaseSettings):
     oxapay_api_url: str = OXAPAY_API_URL
     invoice_lifetime_minutes: int = 60
     invoice_poll_seconds: float = 60.0
+    purchase_grace_seconds: float = 120.0
     markup_carriers: dict[str, Markup] = {}
     markup_services: dict[str, Markup] = {}
 
@@ -198,7 +200,7 @@ class Settings(BaseSettings):
             raise ValueError("must be between 15 and 2880 minutes (Oxapay's limits)")
         return value
 
-    @field_validator("invoice_poll_seconds")
+    @field_validator("invoice_poll_seconds", "purchase_grace_seconds")
     @classmethod
     def _poll_interval(cls, value: float) -> float:
         if not 1 <= value <= 3600:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -14,15 +17,20 @@ from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 
 from shipbot.bot.ui import purchase_texts as texts
+from shipbot.bot.ui.i18n import pick_locale
 from shipbot.db.database import Database
-from shipbot.db.models import Order
+from shipbot.db.models import Order, User
 from shipbot.domain.money import format_usd
 from shipbot.providers.carriers.base import CarrierProvider
 from shipbot.services.label_files import LabelFiles
-from shipbot.services.purchase import finish_purchase
+from shipbot.services.purchase import finish_purchase, reconcile_purchases
 from shipbot.services.quoting import PricedRate
 
 log = logging.getLogger(__name__)
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -33,6 +41,8 @@ class PurchaseJobs:
     bot: Bot
     i18n: I18n
     admin_chat_id: int | None
+    # Test hook (ENABLE_TEST_HOOKS): die by SIGKILL once the label is bought, before settling.
+    kill_after_label: bool = False
     running: set[asyncio.Task] = field(default_factory=set)
 
     def start(self, order_id: str, chat_id: int, message_id: int, locale: str) -> None:
@@ -42,12 +52,45 @@ class PurchaseJobs:
 
     async def _run(self, order_id: str, chat_id: int, message_id: int, locale: str) -> None:
         try:
-            order = await finish_purchase(self.database, self.carrier, self.label_files, order_id)
+            order = await finish_purchase(
+                self.database,
+                self.carrier,
+                self.label_files,
+                order_id,
+                after_label=_die if self.kill_after_label else None,
+            )
             await self._deliver(order, chat_id, message_id, locale)
         except Exception:
             log.exception("purchase job for order %s failed", order_id)
 
-    async def _deliver(self, order: Order, chat_id: int, message_id: int, locale: str) -> None:
+    async def reconcile_forever(self, every_seconds: float, grace: timedelta) -> None:
+        """Settle what a crash left in `purchasing`, and tell each user how it ended."""
+        while True:
+            await self.reconcile(grace)
+            await asyncio.sleep(every_seconds)
+
+    async def reconcile(self, grace: timedelta) -> None:
+        try:
+            settled = await reconcile_purchases(
+                self.database, self.carrier, self.label_files, grace
+            )
+            for order in settled:
+                log.info("order %s reconciled: %s", order.id, order.status)
+                # Private chats: the chat id is the user id. The old progress message is
+                # left as it is; the outcome comes as a new message.
+                await self._deliver(order, order.user_id, None, await self._locale(order))
+        except Exception:
+            log.exception("reconciling purchases failed")
+
+    async def _locale(self, order: Order) -> str:
+        async with self.database.sessions() as session:
+            user = await session.get(User, order.user_id)
+        chosen, telegram = (user.language, user.telegram_language) if user else (None, None)
+        return pick_locale(chosen, telegram, set(self.i18n.available_locales))
+
+    async def _deliver(
+        self, order: Order, chat_id: int, message_id: int | None, locale: str
+    ) -> None:
         rate = PricedRate.from_dict(order.rate)
         with self.i18n.context(), self.i18n.use_locale(locale):
             if order.status == "purchased":
@@ -55,7 +98,10 @@ class PurchaseJobs:
             else:
                 status, caption = texts.failed(order), None
         try:
-            await self.bot.edit_message_text(status, chat_id=chat_id, message_id=message_id)
+            if message_id is None:
+                await self.bot.send_message(chat_id, status)
+            else:
+                await self.bot.edit_message_text(status, chat_id=chat_id, message_id=message_id)
             if caption is not None:
                 pdf = self.label_files.read(order.label_id)
                 document = BufferedInputFile(pdf, filename=f"{order.tracking_number}.pdf")

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from aiogram.exceptions import TelegramUnauthorizedError
 from fastapi import FastAPI
@@ -61,6 +62,12 @@ def create_app(
                 ) from None
             log.info("webhook set to %s", settings.webhook_url)
         background = [
+            asyncio.create_task(
+                runtime.purchases.reconcile_forever(
+                    settings.invoice_poll_seconds,
+                    timedelta(seconds=settings.purchase_grace_seconds),
+                )
+            ),
             asyncio.create_task(run_housekeeping(database)),
             asyncio.create_task(run_payment_poller(runtime, settings.invoice_poll_seconds)),
         ]

@@ -88,3 +88,47 @@ def test_a_short_balance_offers_the_top_up(emulator, start_bot, sqlite_url):
     invoice = talk.press(next(text for text in buttons if text.startswith("➕ Top up $")))
     assert "Pay before" in invoice["text"]
     assert sqlite_rows(sqlite_url, "SELECT COUNT(*) FROM orders WHERE status = 'quoted'") == [(1,)]
+
+
+def test_a_crash_after_the_carrier_sold_the_label_is_reconciled(
+    emulator, start_bot, sqlite_url, tmp_path
+):
+    labels = tmp_path / "labels"
+    quick = {"LABELS_DIR": str(labels), "INVOICE_POLL_SECONDS": "1", "PURCHASE_GRACE_SECONDS": "1"}
+    doomed = start_bot(TEST_KILL_AFTER_LABEL="1", **quick)
+    chat = emulator.create_user("Ann")
+    talk = Dialogue(emulator, chat)
+    top_up(talk, "$100.00")
+    reach_review_by_pasting(talk)
+    payment = talk.press(rate_buttons(talk.press("💲 Show rates"))[0])
+    talk.press(
+        next(
+            b["text"]
+            for row in payment["reply_markup"]["inline_keyboard"]
+            for b in row
+            if "Pay" in b["text"]
+        )
+    )
+    # The job bought the label from the carrier, then the process died before settling.
+    assert doomed.process.wait(30) == -9
+    ((order_id, status, price),) = sqlite_rows(
+        sqlite_url, "SELECT id, status, price_cents FROM orders"
+    )
+    assert status == "purchasing"
+    assert len(list((labels / "sandbox-carrier").glob("*.json"))) == 1
+
+    start_bot(**quick)
+    label = wait_for_document(chat)
+    ((status, tracking),) = sqlite_rows(sqlite_url, "SELECT status, tracking_number FROM orders")
+    assert status == "purchased"
+    assert label["document"]["file_name"] == f"{tracking}.pdf"
+    assert chat.wait_for_text(f"Label for order {order_id} bought")
+    assert sqlite_rows(sqlite_url, LEDGER) == [
+        ("top_up", 10000),
+        ("hold", -price),
+        ("hold_release", price),
+        ("label_charge", -price),
+    ]
+    # One label only: the carrier's record and the stored PDFs.
+    assert len(list((labels / "sandbox-carrier").glob("*.json"))) == 1
+    assert len(list(labels.glob("*.pdf"))) == 1

@@ -132,3 +132,23 @@ async def test_a_short_balance_names_the_shortfall(tmp_path, balance_cents, reas
         assert (await purchase.start_purchase(database, 2, order_id)).reason == "not_found"
     finally:
         await database.dispose()
+
+
+async def test_reconciliation_releases_a_purchase_that_never_reached_the_carrier(tmp_path):
+    carrier = CountingCarrier()
+    database, order_id, _ = await prepare(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", 100_00, carrier
+    )
+    try:
+        assert (await purchase.start_purchase(database, 1, order_id)).started
+        files = LabelFiles(tmp_path / "labels")
+        # A purchase running now is left alone; one older than the grace period is settled.
+        assert (
+            await purchase.reconcile_purchases(database, carrier, files, timedelta(hours=1)) == []
+        )
+        settled = await purchase.reconcile_purchases(database, carrier, files, timedelta(0))
+        assert [(o.id, o.status) for o in settled] == [(order_id, "failed")]
+        assert settled[0].failure_reason == "the purchase did not reach the carrier"
+        assert await balance(database) == 100_00 and carrier.purchases == 0
+    finally:
+        await database.dispose()

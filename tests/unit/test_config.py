@@ -67,6 +67,7 @@ def refused(**env: str) -> ConfigError:
         ({"oxapay_api_url": "oxapay.com"}, "OXAPAY_API_URL", "http"),
         ({"invoice_lifetime_minutes": "5"}, "INVOICE_LIFETIME_MINUTES", "between 15 and 2880"),
         ({"invoice_poll_seconds": "0"}, "INVOICE_POLL_SECONDS", "between 1 and 3600"),
+        ({"purchase_grace_seconds": "0"}, "PURCHASE_GRACE_SECONDS", "between 1 and 3600"),
         ({"markup_services": '{"ups_ground": {"pct": "5"}}'}, "MARKUP_SERVICES", "ups_ground"),
     ],
 )

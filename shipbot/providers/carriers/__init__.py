@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shipbot.config import Settings
 from shipbot.providers.carriers.base import CarrierProvider
 
@@ -17,4 +19,7 @@ def build_carrier(settings: Settings) -> CarrierProvider:
         )
     from shipbot.providers.carriers.sandbox import SandboxCarrier
 
-    return SandboxCarrier(latency_seconds=settings.sandbox_carrier_latency)
+    return SandboxCarrier(
+        latency_seconds=settings.sandbox_carrier_latency,
+        purchases_dir=Path(settings.labels_dir) / "sandbox-carrier",
+    )

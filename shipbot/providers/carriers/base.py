@@ -142,6 +142,11 @@ class CarrierProvider(Protocol):
     async def buy_label(self, rate: Rate, shipment: Shipment) -> PurchasedLabel:
         """Buys exactly once: never retried blindly, since a retry could buy a second label."""
 
+    async def find_label(self, rate: Rate, shipment: Shipment) -> PurchasedLabel | None:
+        """The label a purchase of this rate produced, if one reached the carrier (used to
+        reconcile a purchase interrupted by a crash); raises PurchaseStateUnknown when the
+        provider cannot tell."""
+
     async def void_label(self, label_id: str) -> VoidResult: ...
 
     async def track(self, label_id: str) -> Tracking: ...

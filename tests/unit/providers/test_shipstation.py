@@ -616,3 +616,12 @@ async def test_the_api_key_never_shows(carrier, router, carriers_route, sleep, c
 def test_an_empty_key_is_refused_without_echoing_it() -> None:
     with pytest.raises(ValueError, match="empty"):
         ShipStationCarrier("   ")
+
+
+async def test_an_interrupted_purchase_is_left_to_the_operator(carrier, router):
+    # Without a confirmed way to find a label by its rate, "not found" could release the hold
+    # of a bought label: the state is reported unknown instead, and nothing is requested.
+    with pytest.raises(PurchaseStateUnknown) as unknown:
+        await carrier.find_label(rate_for(), SHIPMENT)
+    assert "se-rate-ga" in unknown.value.message
+    assert not router.calls

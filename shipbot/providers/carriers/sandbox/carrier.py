@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from shipbot.domain.address import Address
 from shipbot.domain.zip_data import ZipInfo, cities_for, lookup
@@ -31,6 +32,7 @@ from shipbot.providers.carriers.base import (
 )
 from shipbot.providers.carriers.sandbox import labels, tracking
 from shipbot.providers.carriers.sandbox.catalog import BY_CODE, SERVICES
+from shipbot.providers.carriers.sandbox.purchases import PurchaseRecords
 from shipbot.providers.carriers.sandbox.rating import TARIFFS, rate, zone_between
 
 PREFIX = "sbx"
@@ -108,10 +110,17 @@ def _parse_label_id(label_id: str) -> _Label:
 
 class SandboxCarrier:
     def __init__(
-        self, *, latency_seconds: float = 0.0, clock: Callable[[], datetime] = _utc_now
+        self,
+        *,
+        latency_seconds: float = 0.0,
+        clock: Callable[[], datetime] = _utc_now,
+        purchases_dir: Path | None = None,
     ) -> None:
         self._latency = latency_seconds
         self._clock = clock
+        # Like a real carrier's account, purchases outlive this process: the bot asks after
+        # a crash whether a label was bought (find_label).
+        self._purchases = PurchaseRecords(purchases_dir)
 
     async def list_services(self) -> list[CarrierService]:
         return list(SERVICES)
@@ -157,11 +166,24 @@ class SandboxCarrier:
             PREFIX, service.service_code, str(int(now.timestamp())),
             shipment.ship_from.zip[:5], shipment.ship_to.zip[:5], secrets.token_hex(5),
         ))  # fmt: skip
-        number = labels.tracking_number(service, label_id)
+        self._purchases.record(rate.rate_id, label_id)
+        return self._label(label_id, rate, shipment)
+
+    async def find_label(self, rate: Rate, shipment: Shipment) -> PurchasedLabel | None:
+        label_id = self._purchases.find(rate.rate_id)
+        return self._label(label_id, rate, shipment) if label_id else None
+
+    def _label(self, label_id: str, rate: Rate, shipment: Shipment) -> PurchasedLabel:
+        label = _parse_label_id(label_id)
+        number = labels.tracking_number(label.service, label_id)
         pdf = labels.render_label(
-            service=service, shipment=shipment, tracking=number, label_id=label_id, created=now
+            service=label.service,
+            shipment=shipment,
+            tracking=number,
+            label_id=label_id,
+            created=label.purchased,
         )
-        return PurchasedLabel(label_id, number, service, rate.total_cents, pdf)
+        return PurchasedLabel(label_id, number, label.service, rate.total_cents, pdf)
 
     async def void_label(self, label_id: str) -> VoidResult:
         label = _parse_label_id(label_id)
