@@ -21,6 +21,7 @@ from shipbot.bot.flows import (
     fallback,
     menu,
     new_label,
+    orders,
     rates,
 )
 from shipbot.bot.flows.new_label import navigation
@@ -89,6 +90,7 @@ def build_dispatcher(
     dispatcher.include_routers(
         menu.router,
         balance.router,
+        orders.router,
         address_book.router,
         new_label.router,
         rates.router,
@@ -103,6 +105,7 @@ def command_menu(i18n: I18n, locale: str) -> list[BotCommand]:
         return [
             BotCommand(command="start", description=i18n.gettext("Main menu")),
             BotCommand(command="new", description=i18n.gettext("New label")),
+            BotCommand(command="orders", description=i18n.gettext("My orders")),
             BotCommand(command="addresses", description=i18n.gettext("Address book")),
             BotCommand(command="balance", description=i18n.gettext("Balance and top-up")),
             BotCommand(command="help", description=i18n.gettext("Help")),

@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.models import Order, RateQuote, User, utcnow
@@ -217,6 +217,23 @@ async def find_order(session: AsyncSession, user_id: int, order_id: str) -> Orde
         if isinstance(pending, Order) and (pending.id, pending.user_id) == (order_id, user_id):
             return pending
     return await session.scalar(select(Order).where(Order.id == order_id, Order.user_id == user_id))
+
+
+async def list_orders(
+    session: AsyncSession, user_id: int, offset: int, limit: int
+) -> tuple[list[Order], int]:
+    """A page of the user's orders, newest first, and how many there are in all."""
+    total = await session.scalar(
+        select(func.count()).select_from(Order).where(Order.user_id == user_id)
+    )
+    rows = await session.scalars(
+        select(Order)
+        .where(Order.user_id == user_id)
+        .order_by(Order.created_at.desc(), Order.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total or 0
 
 
 def rates_of(quote: RateQuote) -> list[PricedRate]:

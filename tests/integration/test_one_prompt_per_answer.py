@@ -84,6 +84,7 @@ def test_russian_telegram_users_are_greeted_in_russian(emulator, start_bot):
     buttons = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == [
         "📦 Новая этикетка",
+        "📋 Мои заказы",
         "💰 Баланс ($0.00)",
         "📒 Адресная книга",
         "❓ Помощь",

@@ -4,7 +4,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class MenuAction(CallbackData, prefix="menu"):
-    action: str  # home | help | language | new_label | addresses | balance | top_up
+    action: str  # home | help | language | new_label | addresses | balance | top_up | orders
 
 
 class LanguageChoice(CallbackData, prefix="lang"):
@@ -47,6 +47,12 @@ class ReviewAction(CallbackData, prefix="rev"):
 class BookAction(CallbackData, prefix="book"):
     action: str  # open | ship_from | ship_to | edit | rename | default | delete | confirm_delete
     address_id: int = 0
+
+
+class OrderAction(CallbackData, prefix="ord"):
+    action: str  # page | open | resend | track | repeat
+    order_id: str = ""
+    page: int = 0
 
 
 class TopUpAmount(CallbackData, prefix="topup"):

@@ -25,7 +25,7 @@ def main_menu(balance_cents: int) -> InlineKeyboardMarkup:
         text=_("💰 Balance ({amount})").format(amount=format_usd(balance_cents)),
         callback_data=MenuAction(action="balance").pack(),
     )
-    return InlineKeyboardMarkup(inline_keyboard=[rows[0], [balance], *rows[1:]])
+    return InlineKeyboardMarkup(inline_keyboard=[*rows[:2], [balance], *rows[2:]])
 
 
 def back_to_menu() -> InlineKeyboardMarkup:
@@ -40,10 +40,11 @@ def languages() -> InlineKeyboardMarkup:
 def _main_menu(locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📦 New label"), callback_data=MenuAction(action="new_label"))
+    builder.button(text=_("📋 My orders"), callback_data=MenuAction(action="orders"))
     builder.button(text=_("📒 Address book"), callback_data=MenuAction(action="addresses"))
     builder.button(text=_("❓ Help"), callback_data=MenuAction(action="help"))
     builder.button(text=_("🌐 Language"), callback_data=MenuAction(action="language"))
-    builder.adjust(1, 1, 2)
+    builder.adjust(1, 1, 1, 2)
     return builder.as_markup()
 
 

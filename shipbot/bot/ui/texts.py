@@ -21,6 +21,8 @@ def help_text(support: str) -> str:
         "<b>Commands</b>\n"
         "/start: main menu\n"
         "/new: new label\n"
+        "/orders: my orders\n"
+        "/balance: balance and top-up\n"
         "/addresses: address book\n"
         "/help: this help\n"
         "/cancel: stop what you are doing\n\n"

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from shipbot.bot.flows.menu import show_menu
 from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.progress import abandon_edit
-from shipbot.bot.flows.new_label.states import Book, Field, Label, Money, Rates
+from shipbot.bot.flows.new_label.states import Book, Field, Label, Money, Orders, Rates
 from shipbot.bot.flows.new_label.steps import reask, renders, show_step, step_named
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
@@ -18,7 +18,7 @@ from shipbot.bot.ui.callbacks import Nav
 from shipbot.db.models import User
 
 router = Router(name="label-navigation")
-IN_FLOW = StateFilter(Label, Field, Rates, Money, Book)
+IN_FLOW = StateFilter(Label, Field, Rates, Money, Orders, Book)
 
 
 @renders(Label.cancel_confirm)

@@ -37,6 +37,12 @@ class Rates(StatesGroup):
     ordered = State()
 
 
+class Orders(StatesGroup):
+    list = State()
+    view = State()
+    tracking = State()
+
+
 class Money(StatesGroup):
     balance = State()
     amount = State()

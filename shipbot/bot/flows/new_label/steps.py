@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.states import Book, Field, Label, Money, Rates
+from shipbot.bot.flows.new_label.states import Book, Field, Label, Money, Orders, Rates
 from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui.rejections import rejection_text
@@ -97,6 +97,6 @@ def step_named(name: str) -> State:
 
 _STEPS = {
     step.state: step
-    for group in (Label, Field, Rates, Money, Book)
+    for group in (Label, Field, Rates, Money, Orders, Book)
     for step in group.__all_states__
 }

@@ -1,0 +1,47 @@
+"""Keyboards of My orders."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from shipbot.bot.ui.buttons import button
+from shipbot.bot.ui.callbacks import MenuAction, OrderAction
+from shipbot.bot.ui.orders_texts import order_button
+from shipbot.db.models import Order
+
+
+def order_list(orders: list[Order], page: int, pages: int) -> InlineKeyboardMarkup:
+    rows = [
+        [button(order_button(order), OrderAction(action="open", order_id=order.id, page=page))]
+        for order in orders
+    ]
+    paging = []
+    if page > 0:
+        paging.append(button(_("◀️ Newer"), OrderAction(action="page", page=page - 1)))
+    if page + 1 < pages:
+        paging.append(button(_("Older ▶️"), OrderAction(action="page", page=page + 1)))
+    rows += [paging, [button(_("⬅️ Back to menu"), MenuAction(action="home"))]]
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+
+
+def order_detail(order: Order, page: int) -> InlineKeyboardMarkup:
+    def action(name: str) -> OrderAction:
+        return OrderAction(action=name, order_id=order.id, page=page)
+
+    rows = []
+    if order.status == "purchased":
+        rows.append(
+            [
+                button(_("📄 Send the label again"), action("resend")),
+                button(_("🚚 Tracking"), action("track")),
+            ]
+        )
+    rows.append([button(_("🔁 Repeat this shipment"), action("repeat"))])
+    rows.append([button(_("⬅️ Back"), OrderAction(action="page", page=page))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def back_to_order(order: Order, page: int) -> InlineKeyboardMarkup:
+    back = OrderAction(action="open", order_id=order.id, page=page)
+    return InlineKeyboardMarkup(inline_keyboard=[[button(_("⬅️ Back"), back)]])

@@ -1,0 +1,83 @@
+"""What My orders says (SPEC §3.5)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from shipbot.bot.ui.label_texts import address_lines
+from shipbot.db.models import Order
+from shipbot.domain.money import format_usd
+from shipbot.providers.carriers.base import Tracking
+from shipbot.services.quoting import PricedRate, shipment_from_dict
+
+
+def status(order: Order) -> str:
+    return {
+        "quoted": _("awaiting payment"),
+        "purchasing": _("being bought"),
+        "purchased": _("label bought"),
+        "failed": _("purchase failed"),
+    }.get(order.status, order.status)
+
+
+def order_button(order: Order) -> str:
+    rate = PricedRate.from_dict(order.rate)
+    return f"{order.id} · {rate.service_name} · {format_usd(order.price_cents)} · {status(order)}"
+
+
+def order_list(total: int, page: int, pages: int) -> str:
+    if not total:
+        return _("<b>My orders</b>\nNo orders yet. Start with “New label”.")
+    return _("<b>My orders</b> ({total}), page {page} of {pages}. Newest first.").format(
+        total=total, page=page + 1, pages=pages
+    )
+
+
+def order_detail(order: Order) -> str:
+    rate = PricedRate.from_dict(order.rate)
+    shipment = shipment_from_dict(order.shipment)
+    lines = [
+        _("<b>Order {order}</b> · {status}").format(order=escape(order.id), status=status(order)),
+        f"{escape(rate.service_name)} · {format_usd(order.price_cents)}",
+    ]
+    if order.tracking_number:
+        lines.append(_("Tracking: {tracking}").format(tracking=escape(order.tracking_number)))
+    if order.failure_reason:
+        lines.append(_("Reason: {reason}").format(reason=escape(order.failure_reason)))
+    lines += [
+        "",
+        _("<b>From</b>"),
+        address_lines(shipment.ship_from),
+        "",
+        _("<b>To</b>"),
+        address_lines(shipment.ship_to),
+    ]
+    return "\n".join(lines)
+
+
+def tracking(order: Order, info: Tracking) -> str:
+    lines = [
+        _("<b>Tracking {tracking}</b>").format(tracking=escape(info.tracking_number)),
+        escape(info.status_description),
+    ]
+    if info.estimated_delivery:
+        lines.append(
+            _("Estimated delivery: {date}").format(date=info.estimated_delivery.isoformat())
+        )
+    for event in info.events[:10]:
+        place = ", ".join(part for part in (event.city, event.state) if part)
+        when = event.occurred_at.strftime("%d.%m %H:%M UTC")
+        lines.append(
+            f"{when} · {escape(event.description)}" + (f" · {escape(place)}" if place else "")
+        )
+    return "\n".join(lines)
+
+
+def tracking_unavailable() -> str:
+    return _("⚠️ Tracking is not available right now. Please try again later.")
+
+
+def label_sent() -> str:
+    return _("The label was sent again.")
