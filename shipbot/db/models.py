@@ -239,3 +239,17 @@ class Invoice(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_invoices_status_expires", "status", "expires_at"),)
+
+
+class Refund(Base):
+    """A refund request for a bought label (SPEC §3.5): the carrier's void and its answer."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(16), ForeignKey("orders.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(16))  # approved | refused
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    carrier_message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

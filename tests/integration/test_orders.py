@@ -70,3 +70,23 @@ def test_another_users_order_is_not_found(emulator, start_bot, sqlite_url):
         emulator.wait_idle()
     assert not [m for m in eve_chat.bot_messages() if m.get("document")]
     assert all(order_id not in (m["text"] or "") for m in eve_chat.bot_messages())
+
+
+def test_a_refund_puts_the_price_back_on_the_balance(emulator, start_bot, sqlite_url):
+    start_bot()
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    buy_a_label(talk)
+    ((order_id, price),) = sqlite_rows(sqlite_url, "SELECT id, price_cents FROM orders")
+    talk.say("/orders")
+    talk.press(next(b for b in talk.buttons() if b.startswith(order_id)))
+    refunded = talk.press("↩️ Request refund")
+    assert f"Refund approved: ${price / 100:.2f} is back on your balance" in refunded["text"]
+    assert "refunded" in refunded["text"]
+    assert "↩️ Request refund" not in talk.buttons()
+    assert sqlite_rows(sqlite_url, "SELECT status FROM orders") == [("refunded",)]
+    ((refund_id, status),) = sqlite_rows(sqlite_url, "SELECT id, status FROM refunds")
+    assert status == "approved"
+    assert sqlite_rows(
+        sqlite_url, "SELECT kind, amount_cents, idempotency_key FROM ledger_entries ORDER BY id"
+    )[-1] == ("refund", price, f"refund:{refund_id}")
+    assert "Balance: $100.00" in talk.say("/balance")["text"]

@@ -28,6 +28,7 @@ from shipbot.domain.draft import LabelDraft
 from shipbot.providers.carriers.base import CarrierError
 from shipbot.services import quoting
 from shipbot.services.quoting import PricedRate, Quoter
+from shipbot.services.refunds import request_refund
 
 router = Router(name="orders")
 PAGE_SIZE = 5
@@ -115,6 +116,23 @@ async def track(
         query,
         texts.tracking(order, info),
         keyboards.back_to_order(order, callback_data.page),
+    )
+
+
+@router.callback_query(Orders.view, OrderAction.filter(F.action == "refund"))
+async def refund(
+    query: CallbackQuery,
+    callback_data: OrderAction,
+    state: FSMContext,
+    quoter: Quoter,
+    purchases: PurchaseJobs,
+) -> None:
+    # The void is a carrier call and the credit a money move: both outside the update.
+    outcome = await request_refund(
+        purchases.database, quoter.carrier, query.from_user.id, callback_data.order_id
+    )
+    await reask(
+        query, state, texts.refund_outcome(outcome.status, outcome.message, outcome.amount_cents)
     )
 
 

@@ -9,6 +9,7 @@ from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import MenuAction, OrderAction
 from shipbot.bot.ui.orders_texts import order_button
 from shipbot.db.models import Order
+from shipbot.services.refunds import refundable
 
 
 def order_list(orders: list[Order], page: int, pages: int) -> InlineKeyboardMarkup:
@@ -37,6 +38,8 @@ def order_detail(order: Order, page: int) -> InlineKeyboardMarkup:
                 button(_("🚚 Tracking"), action("track")),
             ]
         )
+    if refundable(order):
+        rows.append([button(_("↩️ Request refund"), action("refund"))])
     rows.append([button(_("🔁 Repeat this shipment"), action("repeat"))])
     rows.append([button(_("⬅️ Back"), OrderAction(action="page", page=page))])
     return InlineKeyboardMarkup(inline_keyboard=rows)

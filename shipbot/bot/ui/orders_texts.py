@@ -19,6 +19,7 @@ def status(order: Order) -> str:
         "purchasing": _("being bought"),
         "purchased": _("label bought"),
         "failed": _("purchase failed"),
+        "refunded": _("refunded"),
     }.get(order.status, order.status)
 
 
@@ -73,6 +74,20 @@ def tracking(order: Order, info: Tracking) -> str:
             f"{when} · {escape(event.description)}" + (f" · {escape(place)}" if place else "")
         )
     return "\n".join(lines)
+
+
+def refund_outcome(status: str, message: str, amount_cents: int) -> str:
+    if status == "approved":
+        return _("↩️ Refund approved: {amount} is back on your balance.").format(
+            amount=format_usd(amount_cents)
+        )
+    if status == "refused":
+        return _("⚠️ The carrier refused the refund: {reason}").format(reason=escape(message))
+    if status == "window_closed":
+        return _("⚠️ The refund window for this label has closed.")
+    if status == "carrier_error":
+        return _("⚠️ The carrier is not answering right now. Please try again.")
+    return _("⚠️ This label cannot be refunded.")
 
 
 def tracking_unavailable() -> str:
