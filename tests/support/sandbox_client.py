@@ -16,7 +16,13 @@ ADMIN_TOKEN = "admin-token-0123456789-abcdefghij"
 class EmulatorClient:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.http = httpx.Client(base_url=base_url + "/sandbox/api", timeout=60)
+        # No keep-alive: a request sent on a connection the server is just closing as idle
+        # fails with "connection reset" (seen once in CI); a loopback connect costs nothing.
+        self.http = httpx.Client(
+            base_url=base_url + "/sandbox/api",
+            timeout=60,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
 
     @property
     def botapi_url(self) -> str:
