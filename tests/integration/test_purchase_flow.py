@@ -101,13 +101,16 @@ def test_a_crash_after_the_carrier_sold_the_label_is_reconciled(
     top_up(talk, "$100.00")
     reach_review_by_pasting(talk)
     payment = talk.press(rate_buttons(talk.press("💲 Show rates"))[0])
-    talk.press(
+    # Not waiting for the emulator: the process may die before it answers this update, which
+    # the emulator then redelivers to the next process — a redelivered Pay must not buy again.
+    chat.press(
         next(
             b["text"]
             for row in payment["reply_markup"]["inline_keyboard"]
             for b in row
             if "Pay" in b["text"]
-        )
+        ),
+        message=payment,
     )
     # The job bought the label from the carrier, then the process died before settling.
     assert doomed.process.wait(30) == -9
@@ -119,6 +122,7 @@ def test_a_crash_after_the_carrier_sold_the_label_is_reconciled(
 
     start_bot(**quick)
     label = wait_for_document(chat)
+    emulator.wait_idle()
     ((status, tracking),) = sqlite_rows(sqlite_url, "SELECT status, tracking_number FROM orders")
     assert status == "purchased"
     assert label["document"]["file_name"] == f"{tracking}.pdf"
@@ -132,3 +136,4 @@ def test_a_crash_after_the_carrier_sold_the_label_is_reconciled(
     # One label only: the carrier's record and the stored PDFs.
     assert len(list((labels / "sandbox-carrier").glob("*.json"))) == 1
     assert len(list(labels.glob("*.pdf"))) == 1
+    assert len([m for m in chat.bot_messages() if m.get("document")]) == 1
