@@ -235,6 +235,10 @@ class Invoice(Base):
     payment_url: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime]
     message_id: Mapped[int | None] = mapped_column(Integer)  # the invoice message to edit
+    # Opened from an order's payment screen: once paid, the user is taken back to it.
+    order_id: Mapped[str | None] = mapped_column(
+        String(16), ForeignKey("orders.id", name="fk_invoices_order_id")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

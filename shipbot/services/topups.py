@@ -59,7 +59,12 @@ def new_invoice_id() -> str:
 
 
 async def open_invoice(
-    session: AsyncSession, payments: Payments, user: User, chat_id: int, amount_cents: int
+    session: AsyncSession,
+    payments: Payments,
+    user: User,
+    chat_id: int,
+    amount_cents: int,
+    order_id: str | None = None,
 ) -> Invoice:
     """Create the invoice at the provider, then stage our record of it."""
     invoice_id = new_invoice_id()
@@ -83,6 +88,7 @@ async def open_invoice(
         status=PaymentStatus.WAITING.value,
         payment_url=created.payment_url,
         expires_at=created.expires_at,
+        order_id=order_id,
     )
     session.add(invoice)
     return invoice

@@ -90,6 +90,60 @@ def test_a_short_balance_offers_the_top_up(emulator, start_bot, sqlite_url):
     assert sqlite_rows(sqlite_url, "SELECT COUNT(*) FROM orders WHERE status = 'quoted'") == [(1,)]
 
 
+def pay_button(message: dict) -> str:
+    keyboard = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return next(b["text"] for row in keyboard for b in row if b["text"].startswith("💳 Pay"))
+
+
+def top_up_for_an_order(talk: Dialogue) -> tuple[dict, dict]:
+    """With no balance: the order's payment screen, then the invoice for its shortfall."""
+    reach_review_by_pasting(talk)
+    payment = talk.press(rate_buttons(talk.press("💲 Show rates"))[0])
+    invoice = talk.press(next(b for b in talk.buttons() if b.startswith("➕ Top up $")))
+    return payment, invoice
+
+
+def test_a_top_up_for_an_order_brings_the_user_back_to_pay_for_it(emulator, start_bot, sqlite_url):
+    start_bot()
+    chat = emulator.create_user("Ann")
+    talk = Dialogue(emulator, chat)
+    payment, invoice = top_up_for_an_order(talk)
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        assert browser.post(pay_url(invoice) + "/pay").status_code == 200
+
+    # The invoice message itself becomes the order's payment screen, with the news on top.
+    back = chat.wait_for_text("added to your balance")
+    emulator.wait_idle()
+    assert back["message_id"] == invoice["message_id"]
+    assert payment["text"].split("\n")[0] in back["text"]
+    assert len(chat.live_keyboards()) == 1
+    ((order_id,),) = sqlite_rows(sqlite_url, "SELECT order_id FROM invoices")
+    assert sqlite_rows(sqlite_url, "SELECT id FROM orders") == [(order_id,)]
+
+    talk.press(pay_button(back))
+    wait_for_document(chat)
+    assert sqlite_rows(sqlite_url, "SELECT status FROM orders") == [("purchased",)]
+
+
+def test_a_top_up_paid_after_the_user_moved_on_only_brings_the_news(
+    emulator, start_bot, sqlite_url
+):
+    start_bot()
+    chat = emulator.create_user("Ann")
+    talk = Dialogue(emulator, chat)
+    _, invoice = top_up_for_an_order(talk)
+    balance = talk.say("/balance")
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        assert browser.post(pay_url(invoice) + "/pay").status_code == 200
+
+    news = chat.wait_for_text("added to your balance")
+    emulator.wait_idle()
+    assert news["message_id"] not in (invoice["message_id"], balance["message_id"])
+    assert not news.get("reply_markup")
+    assert [m["message_id"] for m in chat.live_keyboards()] == [balance["message_id"]]
+    assert sqlite_rows(sqlite_url, "SELECT status FROM orders") == [("quoted",)]
+
+
 def test_a_crash_after_the_carrier_sold_the_label_is_reconciled(
     emulator, start_bot, sqlite_url, tmp_path
 ):

@@ -86,10 +86,17 @@ async def typed_amount(message: Message, state: FSMContext, user: User, payments
 
 
 async def open_invoice(
-    event: Event, state: FSMContext, user: User, payments: Payments, cents: int
+    event: Event,
+    state: FSMContext,
+    user: User,
+    payments: Payments,
+    cents: int,
+    order_id: str | None = None,
 ) -> None:
     try:
-        invoice = await topups.open_invoice(db(), payments, user, event.from_user.id, cents)
+        invoice = await topups.open_invoice(
+            db(), payments, user, event.from_user.id, cents, order_id
+        )
     except PaymentUnavailable:
         await reask(event, state, texts.payment_unavailable())
         return

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -34,7 +36,7 @@ from shipbot.bot.runtime.locks import ProcessChatLocks, lock_chat_across_process
 from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope, load_update_state
 from shipbot.bot.ui.i18n import pick_locale
 from shipbot.db.database import Database
-from shipbot.db.models import ProcessedUpdate
+from shipbot.db.models import ProcessedUpdate, User
 from shipbot.logs import chat_id_var, update_id_var
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,29 @@ class UpdateProcessor:
                     raise
                 return self._duplicate()
             return outcome
+
+    @asynccontextmanager
+    async def in_chat(self, chat_id: int, user_id: int) -> AsyncIterator[UpdateScope]:
+        """Act in a private chat outside an update (a payment arrived): under the chat's lock,
+        so no update of the chat runs meanwhile, and committed together like an update."""
+        async with self.locks.hold(chat_id), self.database.sessions() as session:
+            if not self.database.is_sqlite:
+                await lock_chat_across_processes(session, chat_id)
+            user = await session.get(User, user_id)
+            scope = UpdateScope(
+                session=session, bot_id=self.bot.id, update_id=0, chat_id=chat_id, user=user
+            )
+            scope.locale = pick_locale(
+                user.language if user else None,
+                user.telegram_language if user else None,
+                set(self.i18n.available_locales),
+            )
+            token = enter_scope(scope)
+            try:
+                yield scope
+            finally:
+                leave_scope(token)
+            await self.database.commit(session)
 
     async def _run_handlers(self, update: Update, scope: UpdateScope) -> Outcome:
         session = scope.session

@@ -71,6 +71,19 @@ async def show_prompt(
     return sent
 
 
+async def edit_live_prompt(
+    bot: Bot, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the live prompt's question when no button of it was pressed."""
+    scope = _scope()
+    live_id = await live_prompt_id(scope)
+    if live_id is None:
+        raise RuntimeError(f"chat {scope.chat_id} has no live prompt to edit")
+    await bot.edit_message_text(
+        text=text, chat_id=scope.chat_id, message_id=live_id, reply_markup=reply_markup
+    )
+
+
 async def retire_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
     # Already without a keyboard, deleted, or too old to edit: nothing left to retire.
     with suppress(TelegramBadRequest):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from aiogram import F
+from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.states import Book, Field, Label, Money, Orders, Rates
-from shipbot.bot.runtime.prompts import show_prompt
+from shipbot.bot.runtime.prompts import edit_live_prompt, show_prompt
 from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui.rejections import rejection_text
 from shipbot.domain.errors import Rejected
@@ -47,9 +47,13 @@ def renders(step: State) -> Callable[[Renderer], Renderer]:
     return register
 
 
+async def _prompt(step: str, convo: Conversation, user_id: int, intro: str | None) -> Prompt:
+    text, keyboard = await _renderers[step](convo, user_id)
+    return (f"{intro}\n\n{text}" if intro else text), keyboard
+
+
 async def ask(event: Event, step: str, convo: Conversation, intro: str | None = None) -> Message:
-    text, keyboard = await _renderers[step](convo, event.from_user.id)
-    return await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboard)
+    return await show_prompt(event, *await _prompt(step, convo, event.from_user.id, intro))
 
 
 async def show_step(
@@ -61,6 +65,20 @@ async def show_step(
     intro: str | None = None,
     remember: bool = True,
 ) -> Message:
+    await _enter(state, convo, step, remember)
+    return await ask(event, step.state, convo, intro)
+
+
+async def show_step_unprompted(
+    bot: Bot, state: FSMContext, convo: Conversation, step: State, *, intro: str
+) -> None:
+    """Move to a step without an update from the user (a payment arrived, SPEC §3.3): its
+    question replaces the live prompt, which stays the one prompt of the chat (G4)."""
+    await _enter(state, convo, step, remember=False)
+    await edit_live_prompt(bot, *await _prompt(step.state, convo, state.key.user_id, intro))
+
+
+async def _enter(state: FSMContext, convo: Conversation, step: State, remember: bool) -> None:
     current = await state.get_state()
     if remember and current and current != step.state:
         # Remembered with its own role: the caller may have moved on to the next address.
@@ -73,7 +91,6 @@ async def show_step(
         convo.touch()
     await state.set_state(step)
     await convo.save(state)
-    return await ask(event, step.state, convo, intro)
 
 
 async def reask(event: Event, state: FSMContext, intro: str) -> None:
