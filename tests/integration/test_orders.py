@@ -79,7 +79,12 @@ def test_a_refund_puts_the_price_back_on_the_balance(emulator, start_bot, sqlite
     ((order_id, price),) = sqlite_rows(sqlite_url, "SELECT id, price_cents FROM orders")
     talk.say("/orders")
     talk.press(next(b for b in talk.buttons() if b.startswith(order_id)))
-    refunded = talk.press("↩️ Request refund")
+    confirm = talk.press("↩️ Request refund")
+    assert f"Void the label of order {order_id} and put ${price / 100:.2f} back" in confirm["text"]
+    assert "Order" in talk.press("⬅️ No, keep the label")["text"]
+    assert sqlite_rows(sqlite_url, "SELECT COUNT(*) FROM refunds") == [(0,)]
+    talk.press("↩️ Request refund")
+    refunded = talk.press("↩️ Yes, void the label")
     assert f"Refund approved: ${price / 100:.2f} is back on your balance" in refunded["text"]
     assert "refunded" in refunded["text"]
     assert "↩️ Request refund" not in talk.buttons()

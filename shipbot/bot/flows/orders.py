@@ -52,6 +52,13 @@ renders(Orders.view)(_detail)
 renders(Orders.tracking)(_detail)  # text typed on the tracking screen re-shows the order
 
 
+@renders(Orders.refund_confirm)
+async def _refund_confirm(convo: Conversation, user_id: int):
+    order = await quoting.find_order(db(), user_id, convo.data["order_view"])
+    page = convo.data.get("orders_page", 0)
+    return texts.refund_confirm(order), keyboards.refund_confirm(order, page)
+
+
 @router.message(Command("orders"))
 @router.callback_query(MenuAction.filter(F.action == "orders"))
 async def my_orders(event: Event, state: FSMContext) -> None:
@@ -120,20 +127,32 @@ async def track(
 
 
 @router.callback_query(Orders.view, OrderAction.filter(F.action == "refund"))
-async def refund(
+async def refund(query: CallbackQuery, callback_data: OrderAction, state: FSMContext) -> None:
+    # Voiding makes the label unusable: asked first.
+    if await quoting.find_order(db(), query.from_user.id, callback_data.order_id) is None:
+        await reask(query, state, saved_not_found())
+        return
+    convo = await Conversation.load(state)
+    convo.data["order_view"] = callback_data.order_id
+    await show_step(query, state, convo, Orders.refund_confirm, remember=False)
+
+
+@router.callback_query(Orders.refund_confirm, OrderAction.filter(F.action == "void"))
+async def refund_confirmed(
     query: CallbackQuery,
     callback_data: OrderAction,
     state: FSMContext,
     quoter: Quoter,
     purchases: PurchaseJobs,
 ) -> None:
+    await show_prompt(query, texts.voiding())  # no keyboard while the carrier answers
     # The void is a carrier call and the credit a money move: both outside the update.
     outcome = await request_refund(
         purchases.database, quoter.carrier, query.from_user.id, callback_data.order_id
     )
-    await reask(
-        query, state, texts.refund_outcome(outcome.status, outcome.message, outcome.amount_cents)
-    )
+    intro = texts.refund_outcome(outcome.status, outcome.message, outcome.amount_cents)
+    convo = await Conversation.load(state)
+    await show_step(query, state, convo, Orders.view, intro=intro, remember=False)
 
 
 @router.callback_query(Orders.view, OrderAction.filter(F.action == "repeat"))

@@ -50,7 +50,7 @@ class BookAction(CallbackData, prefix="book"):
 
 
 class OrderAction(CallbackData, prefix="ord"):
-    action: str  # page | open | resend | track | repeat | refund
+    action: str  # page | open | resend | track | repeat | refund | void
     order_id: str = ""
     page: int = 0
 

@@ -48,3 +48,15 @@ def order_detail(order: Order, page: int) -> InlineKeyboardMarkup:
 def back_to_order(order: Order, page: int) -> InlineKeyboardMarkup:
     back = OrderAction(action="open", order_id=order.id, page=page)
     return InlineKeyboardMarkup(inline_keyboard=[[button(_("⬅️ Back"), back)]])
+
+
+def refund_confirm(order: Order, page: int) -> InlineKeyboardMarkup:
+    def action(name: str) -> OrderAction:
+        return OrderAction(action=name, order_id=order.id, page=page)
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("↩️ Yes, void the label"), action("void"))],
+            [button(_("⬅️ No, keep the label"), action("open"))],
+        ]
+    )

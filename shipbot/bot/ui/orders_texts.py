@@ -76,6 +76,17 @@ def tracking(order: Order, info: Tracking) -> str:
     return "\n".join(lines)
 
 
+def refund_confirm(order: Order) -> str:
+    return _(
+        "Void the label of order {order} and put {amount} back on your balance?\n\n"
+        "A voided label can no longer be used to ship."
+    ).format(order=order.id, amount=format_usd(order.price_cents))
+
+
+def voiding() -> str:
+    return _("⏳ Asking the carrier to void the label…")
+
+
 def refund_outcome(status: str, message: str, amount_cents: int) -> str:
     if status == "approved":
         return _("↩️ Refund approved: {amount} is back on your balance.").format(

@@ -41,6 +41,7 @@ class Orders(StatesGroup):
     list = State()
     view = State()
     tracking = State()
+    refund_confirm = State()
 
 
 class Money(StatesGroup):
