@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from tests.support.postgres import PostgresCluster
@@ -93,3 +95,14 @@ def sqlite_rows(database_url: str, query: str) -> list[tuple]:
     path = database_url.split("///", 1)[1]
     with sqlite3.connect(path) as connection:
         return connection.execute(query).fetchall()
+
+
+def postgres_rows(database_url: str, query: str) -> list[tuple]:
+    async def fetch() -> list[tuple]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return [tuple(row) for row in await connection.fetch(query)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(fetch())
