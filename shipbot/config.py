@@ -16,6 +16,7 @@ from pydantic import SecretStr, ValidationError, field_validator, model_validato
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shipbot.domain.money import parse_dollars, parse_percent
+from shipbot.domain.orders import DEFAULT_REFUND_WINDOW_DAYS, RefundWindows
 from shipbot.domain.pricing import Markup, PricingRules
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -100,6 +101,7 @@ class Settings(BaseSettings):
     purchase_grace_seconds: float = 120.0
     markup_carriers: dict[str, Markup] = {}
     markup_services: dict[str, Markup] = {}
+    refund_window_days: dict[str, int] = DEFAULT_REFUND_WINDOW_DAYS
 
     @field_validator("bot_token")
     @classmethod
@@ -255,6 +257,22 @@ class Settings(BaseSettings):
             )
         return overrides
 
+    @field_validator("refund_window_days", mode="before")
+    @classmethod
+    def _refund_windows(cls, value: object) -> dict[str, int]:
+        """JSON such as {"usps": 28, "ups": 90}: days after purchase, by carrier code."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError('must be JSON such as {"usps": 28, "ups": 90}') from None
+        if not isinstance(value, dict) or not value:
+            raise ValueError('must be a JSON object such as {"usps": 28, "ups": 90}')
+        for code, days in value.items():
+            if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
+                raise ValueError(f"{code}: days must be a whole number from 0 to 365")
+        return value
+
     @model_validator(mode="after")
     def _https_for_real_telegram(self) -> Settings:
         if (
@@ -275,6 +293,10 @@ class Settings(BaseSettings):
             by_carrier=self.markup_carriers,
             by_service=self.markup_services,
         )
+
+    @property
+    def refund_windows(self) -> RefundWindows:
+        return RefundWindows(self.refund_window_days)
 
     @property
     def is_postgres(self) -> bool:

@@ -145,6 +145,7 @@ class BotRuntime:
             bot,
             i18n,
             settings.admin_chat_id,
+            settings.refund_windows,
             kill_after_label=settings.enable_test_hooks and settings.test_kill_after_label,
         )
         dispatcher = build_dispatcher(settings, database, i18n, quoter, payments, purchases)

@@ -21,6 +21,7 @@ from shipbot.bot.ui.i18n import pick_locale
 from shipbot.db.database import Database
 from shipbot.db.models import Order, User
 from shipbot.domain.money import format_usd
+from shipbot.domain.orders import RefundWindows
 from shipbot.providers.carriers.base import CarrierProvider
 from shipbot.services.label_files import LabelFiles
 from shipbot.services.purchase import finish_purchase, reconcile_purchases
@@ -41,6 +42,7 @@ class PurchaseJobs:
     bot: Bot
     i18n: I18n
     admin_chat_id: int | None
+    refund_windows: RefundWindows
     # Test hook (ENABLE_TEST_HOOKS): die by SIGKILL once the label is bought, before settling.
     kill_after_label: bool = False
     running: set[asyncio.Task] = field(default_factory=set)
@@ -58,6 +60,7 @@ class PurchaseJobs:
                 self.label_files,
                 order_id,
                 after_label=_die if self.kill_after_label else None,
+                windows=self.refund_windows,
             )
             await self._deliver(order, chat_id, message_id, locale)
         except Exception:
@@ -72,7 +75,7 @@ class PurchaseJobs:
     async def reconcile(self, grace: timedelta) -> None:
         try:
             settled = await reconcile_purchases(
-                self.database, self.carrier, self.label_files, grace
+                self.database, self.carrier, self.label_files, grace, self.refund_windows
             )
             for order in settled:
                 log.info("order %s reconciled: %s", order.id, order.status)

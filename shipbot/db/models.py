@@ -179,6 +179,7 @@ class Order(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     purchased_at: Mapped[datetime | None]
+    refund_deadline: Mapped[datetime | None]  # the carrier's void window, fixed at purchase
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -3,6 +3,9 @@ purchased label can be refunded."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -20,9 +23,23 @@ _NEXT = {
     OrderStatus.PURCHASED: {OrderStatus.REFUNDED},
 }
 
-# How long after purchase a carrier accepts a void (SPEC §3.5).
-REFUND_WINDOW_DAYS = {"usps": 28, "ups": 90, "fedex": 90}
+# How long after purchase a carrier accepts a void (SPEC §3.5), by carrier code; ShipStation
+# sells USPS labels as "stamps_com".
+DEFAULT_REFUND_WINDOW_DAYS = {"usps": 28, "stamps_com": 28, "ups": 90, "fedex": 90}
+
+
+@dataclass(frozen=True)
+class RefundWindows:
+    days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_REFUND_WINDOW_DAYS))
+
+    def deadline(self, carrier_code: str, purchased_at: datetime) -> datetime:
+        """The last moment a void may be asked for; a carrier not listed gets the shortest."""
+        days = self.days.get(carrier_code, min(self.days.values(), default=0))
+        return purchased_at + timedelta(days=days)
 
 
 def can_move(current: str, target: OrderStatus) -> bool:
     return target in _NEXT.get(OrderStatus(current), set())
+
+
+DEFAULT_REFUND_WINDOWS = RefundWindows()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from shipbot.db.database import Database
 from shipbot.db.models import Order, utcnow
 from shipbot.domain.ledger import EntryKind, charge_key, hold_key, settle_key
-from shipbot.domain.orders import OrderStatus, can_move
+from shipbot.domain.orders import DEFAULT_REFUND_WINDOWS, OrderStatus, RefundWindows, can_move
 from shipbot.providers.carriers.base import (
     CarrierError,
     CarrierProvider,
@@ -85,6 +85,7 @@ async def finish_purchase(
     label_files: LabelFiles,
     order_id: str,
     after_label: Callable[[], None] | None = None,
+    windows: RefundWindows = DEFAULT_REFUND_WINDOWS,
 ) -> Order:
     """Buy the label of an order in `purchasing` and settle its hold.
 
@@ -106,11 +107,15 @@ async def finish_purchase(
     label_files.save(label.label_id, label.pdf)
     if after_label is not None:
         after_label()  # a test hook: the moment a crash would leave a bought label unsettled
-    return await _settle(database, order_id, label=label, reason="")
+    return await _settle(database, order_id, label=label, reason="", windows=windows)
 
 
 async def reconcile_purchases(
-    database: Database, carrier: CarrierProvider, label_files: LabelFiles, grace: timedelta
+    database: Database,
+    carrier: CarrierProvider,
+    label_files: LabelFiles,
+    grace: timedelta,
+    windows: RefundWindows = DEFAULT_REFUND_WINDOWS,
 ) -> list[Order]:
     """Orders a crash left in `purchasing` are settled by what the carrier knows: a bought
     label is captured, a purchase that never reached it is released.
@@ -137,11 +142,20 @@ async def reconcile_purchases(
         if label is not None:
             label_files.save(label.label_id, label.pdf)
         reason = "" if label else "the purchase did not reach the carrier"
-        settled.append(await _settle(database, order.id, label=label, reason=reason))
+        settled.append(
+            await _settle(database, order.id, label=label, reason=reason, windows=windows)
+        )
     return settled
 
 
-async def _settle(database: Database, order_id: str, *, label, reason: str) -> Order:
+async def _settle(
+    database: Database,
+    order_id: str,
+    *,
+    label,
+    reason: str,
+    windows: RefundWindows = DEFAULT_REFUND_WINDOWS,
+) -> Order:
     async with database.write_transaction() as session:
         order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
         if order.status != OrderStatus.PURCHASING:
@@ -159,4 +173,6 @@ async def _settle(database: Database, order_id: str, *, label, reason: str) -> O
         order.label_id = label.label_id
         order.tracking_number = label.tracking_number
         order.purchased_at = utcnow()
+        carrier_code = PricedRate.from_dict(order.rate).carrier_code
+        order.refund_deadline = windows.deadline(carrier_code, order.purchased_at)
         return order

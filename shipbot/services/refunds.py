@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.database import Database
 from shipbot.db.models import Order, Refund, utcnow
 from shipbot.domain.ledger import EntryKind, refund_key
-from shipbot.domain.orders import REFUND_WINDOW_DAYS, OrderStatus, can_move
+from shipbot.domain.orders import OrderStatus, can_move
 from shipbot.providers.carriers.base import CarrierError, CarrierProvider
 from shipbot.services import ledger
 from shipbot.services.ledger import Movement
-from shipbot.services.quoting import PricedRate
 
 
 @dataclass(frozen=True)
@@ -28,12 +27,10 @@ class RefundOutcome:
 
 
 def refundable(order: Order) -> bool:
-    """Bought and still within the carrier's void window."""
-    if not can_move(order.status, OrderStatus.REFUNDED) or order.purchased_at is None:
+    """Bought and still within the carrier's void window, as it was when bought."""
+    if not can_move(order.status, OrderStatus.REFUNDED) or order.refund_deadline is None:
         return False
-    carrier = PricedRate.from_dict(order.rate).carrier_code
-    window = timedelta(days=REFUND_WINDOW_DAYS.get(carrier, 28))
-    return utcnow() - order.purchased_at <= window
+    return utcnow() <= order.refund_deadline
 
 
 async def request_refund(
@@ -77,3 +74,13 @@ async def request_refund(
             await ledger.apply(session, user_id, credit)
             order.status = OrderStatus.REFUNDED.value
         return RefundOutcome(refund.status, void.message, refund.amount_cents)
+
+
+async def recent_refunds(session: AsyncSession, user_id: int, limit: int = 10) -> list[Refund]:
+    rows = await session.scalars(
+        select(Refund)
+        .where(Refund.user_id == user_id)
+        .order_by(Refund.created_at.desc(), Refund.id)
+        .limit(limit)
+    )
+    return list(rows)

@@ -87,6 +87,7 @@ def test_russian_telegram_users_are_greeted_in_russian(emulator, start_bot):
         "📋 Мои заказы",
         "💰 Баланс ($0.00)",
         "📒 Адресная книга",
+        "↩️ Возвраты",
         "❓ Помощь",
         "🌐 Язык",
     ]

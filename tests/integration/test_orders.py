@@ -78,7 +78,8 @@ def test_a_refund_puts_the_price_back_on_the_balance(emulator, start_bot, sqlite
     buy_a_label(talk)
     ((order_id, price),) = sqlite_rows(sqlite_url, "SELECT id, price_cents FROM orders")
     talk.say("/orders")
-    talk.press(next(b for b in talk.buttons() if b.startswith(order_id)))
+    detail = talk.press(next(b for b in talk.buttons() if b.startswith(order_id)))
+    assert "Refundable until" in detail["text"]
     confirm = talk.press("↩️ Request refund")
     assert f"Void the label of order {order_id} and put ${price / 100:.2f} back" in confirm["text"]
     assert "Order" in talk.press("⬅️ No, keep the label")["text"]
@@ -95,3 +96,10 @@ def test_a_refund_puts_the_price_back_on_the_balance(emulator, start_bot, sqlite
         sqlite_url, "SELECT kind, amount_cents, idempotency_key FROM ledger_entries ORDER BY id"
     )[-1] == ("refund", price, f"refund:{refund_id}")
     assert "Balance: $100.00" in talk.say("/balance")["text"]
+    assert "Refundable until" not in refunded["text"]
+
+    # The menu's Refunds screen lists the request and leads to its order.
+    talk.say("/start")
+    refunds = talk.press("↩️ Refunds")
+    assert f"{order_id} · approved, ${price / 100:.2f} back on the balance" in refunds["text"]
+    assert f"Order {order_id}" in talk.press(f"Order {order_id}")["text"]

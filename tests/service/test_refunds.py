@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from shipbot.db.models import Order, Refund
+from shipbot.db.models import Order, Refund, utcnow
+from shipbot.domain.orders import DEFAULT_REFUND_WINDOWS, RefundWindows
 from shipbot.providers.carriers.base import VoidResult
 from shipbot.services import purchase
 from shipbot.services.label_files import LabelFiles
@@ -26,12 +27,13 @@ class Voiding(CountingCarrier):
         return VoidResult(self.approved, "voided" if self.approved else "the label was scanned")
 
 
-async def bought(tmp_path, carrier) -> tuple:
+async def bought(tmp_path, carrier, windows: RefundWindows = DEFAULT_REFUND_WINDOWS) -> tuple:
     database, order_id, price = await prepare(
         f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", 100_00, carrier
     )
     assert (await purchase.start_purchase(database, 1, order_id)).started
-    await purchase.finish_purchase(database, carrier, LabelFiles(tmp_path / "labels"), order_id)
+    files = LabelFiles(tmp_path / "labels")
+    await purchase.finish_purchase(database, carrier, files, order_id, windows=windows)
     return database, order_id, price
 
 
@@ -69,16 +71,18 @@ async def test_a_refused_void_is_recorded_and_credits_nothing(tmp_path):
         await database.dispose()
 
 
-async def test_the_window_closes(tmp_path):
+async def test_the_window_set_at_purchase_closes(tmp_path):
     carrier = Voiding(approved=True)
-    database, order_id, _ = await bought(tmp_path, carrier)
+    windows = RefundWindows({"usps": 2, "ups": 2, "fedex": 2})
+    database, order_id, _ = await bought(tmp_path, carrier, windows)
     try:
         async with database.transaction() as session:
             order = await session.get(Order, order_id)
+            assert order.refund_deadline - order.purchased_at == timedelta(days=2)
             await session.execute(
                 update(Order)
                 .where(Order.id == order_id)
-                .values(purchased_at=order.purchased_at - timedelta(days=91))
+                .values(refund_deadline=utcnow() - timedelta(seconds=1))
             )
         assert (await request_refund(database, carrier, 1, order_id)).status == "window_closed"
         assert carrier.voids == 0

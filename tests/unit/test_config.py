@@ -1,5 +1,6 @@
 """G7: bad configuration is refused with the variable's name and the problem."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -69,6 +70,10 @@ def refused(**env: str) -> ConfigError:
         ({"invoice_poll_seconds": "0"}, "INVOICE_POLL_SECONDS", "between 1 and 3600"),
         ({"purchase_grace_seconds": "0"}, "PURCHASE_GRACE_SECONDS", "between 1 and 3600"),
         ({"markup_services": '{"ups_ground": {"pct": "5"}}'}, "MARKUP_SERVICES", "ups_ground"),
+        ({"refund_window_days": "usps=28"}, "REFUND_WINDOW_DAYS", "must be JSON"),
+        ({"refund_window_days": "{}"}, "REFUND_WINDOW_DAYS", "JSON object"),
+        ({"refund_window_days": '{"ups": 400}'}, "REFUND_WINDOW_DAYS", "ups: days"),
+        ({"refund_window_days": '{"ups": "90"}'}, "REFUND_WINDOW_DAYS", "whole number"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_problem(env, variable, problem):
@@ -130,6 +135,17 @@ def test_pricing_rules_come_from_the_settings():
     )
     assert rules.markup_for("ups", "ups_ground").percent == Decimal(20)
     assert rules.markup_for("usps", "usps_ground_advantage").flat_cents == 100
+
+
+def test_refund_windows_come_from_the_settings():
+    purchased = datetime(2026, 11, 1, tzinfo=UTC)
+    default = settings().refund_windows
+    assert default.deadline("usps", purchased) == purchased + timedelta(days=28)
+    assert default.deadline("fedex", purchased) == purchased + timedelta(days=90)
+    windows = settings(refund_window_days='{"usps": 10, "ups": 30}').refund_windows
+    assert windows.deadline("ups", purchased) == purchased + timedelta(days=30)
+    # A carrier the setting does not name gets the shortest window given.
+    assert windows.deadline("fedex", purchased) == purchased + timedelta(days=10)
 
 
 def test_the_shipstation_key_is_never_shown():

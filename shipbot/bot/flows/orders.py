@@ -9,6 +9,7 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -28,7 +29,7 @@ from shipbot.domain.draft import LabelDraft
 from shipbot.providers.carriers.base import CarrierError
 from shipbot.services import quoting
 from shipbot.services.quoting import PricedRate, Quoter
-from shipbot.services.refunds import request_refund
+from shipbot.services.refunds import recent_refunds, request_refund
 
 router = Router(name="orders")
 PAGE_SIZE = 5
@@ -62,11 +63,27 @@ async def _refund_confirm(convo: Conversation, user_id: int):
 @router.message(Command("orders"))
 @router.callback_query(MenuAction.filter(F.action == "orders"))
 async def my_orders(event: Event, state: FSMContext) -> None:
+    await _enter(event, state, Orders.list)
+
+
+@renders(Orders.refunds)
+async def _refunds(convo: Conversation, user_id: int):
+    refunds = await recent_refunds(db(), user_id)
+    return texts.refund_list(refunds), keyboards.refund_list(refunds)
+
+
+@router.callback_query(MenuAction.filter(F.action == "refunds"))
+async def my_refunds(query: CallbackQuery, state: FSMContext) -> None:
+    await _enter(query, state, Orders.refunds)
+
+
+async def _enter(event: Event, state: FSMContext, step: State) -> None:
+    """From anywhere into the orders section: a draft is kept, an edit in progress is not."""
     convo = await Conversation.load(state)
     convo.data.update(history=[], context="orders", orders_page=0)
     convo.data.pop("editing", None)
     await state.set_state(None)
-    await show_step(event, state, convo, Orders.list)
+    await show_step(event, state, convo, step)
 
 
 @router.callback_query(StateFilter(Orders), OrderAction.filter(F.action == "page"))

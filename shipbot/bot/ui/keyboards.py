@@ -42,9 +42,10 @@ def _main_menu(locale: str) -> InlineKeyboardMarkup:
     builder.button(text=_("📦 New label"), callback_data=MenuAction(action="new_label"))
     builder.button(text=_("📋 My orders"), callback_data=MenuAction(action="orders"))
     builder.button(text=_("📒 Address book"), callback_data=MenuAction(action="addresses"))
+    builder.button(text=_("↩️ Refunds"), callback_data=MenuAction(action="refunds"))
     builder.button(text=_("❓ Help"), callback_data=MenuAction(action="help"))
     builder.button(text=_("🌐 Language"), callback_data=MenuAction(action="language"))
-    builder.adjust(1, 1, 1, 2)
+    builder.adjust(1, 1, 2, 2)
     return builder.as_markup()
 
 

@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import MenuAction, OrderAction
 from shipbot.bot.ui.orders_texts import order_button
-from shipbot.db.models import Order
+from shipbot.db.models import Order, Refund
 from shipbot.services.refunds import refundable
 
 
@@ -60,3 +60,17 @@ def refund_confirm(order: Order, page: int) -> InlineKeyboardMarkup:
             [button(_("⬅️ No, keep the label"), action("open"))],
         ]
     )
+
+
+def refund_list(refunds: list[Refund]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            button(
+                _("Order {order}").format(order=refund.order_id),
+                OrderAction(action="open", order_id=refund.order_id),
+            )
+        ]
+        for refund in refunds
+    ]
+    rows.append([button(_("⬅️ Back to menu"), MenuAction(action="home"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

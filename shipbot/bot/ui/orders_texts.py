@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
 from shipbot.bot.ui.label_texts import address_lines
-from shipbot.db.models import Order
+from shipbot.db.models import Order, Refund
 from shipbot.domain.money import format_usd
 from shipbot.providers.carriers.base import Tracking
 from shipbot.services.quoting import PricedRate, shipment_from_dict
+from shipbot.services.refunds import refundable
 
 
 def status(order: Order) -> str:
@@ -47,6 +49,8 @@ def order_detail(order: Order) -> str:
         lines.append(_("Tracking: {tracking}").format(tracking=escape(order.tracking_number)))
     if order.failure_reason:
         lines.append(_("Reason: {reason}").format(reason=escape(order.failure_reason)))
+    if refundable(order):
+        lines.append(_("Refundable until {moment}").format(moment=_moment(order.refund_deadline)))
     lines += [
         "",
         _("<b>From</b>"),
@@ -74,6 +78,30 @@ def tracking(order: Order, info: Tracking) -> str:
             f"{when} · {escape(event.description)}" + (f" · {escape(place)}" if place else "")
         )
     return "\n".join(lines)
+
+
+def refund_list(refunds: list[Refund]) -> str:
+    if not refunds:
+        return _(
+            "<b>Refunds</b>\nNo refund requests yet. Open a bought label in “My orders” "
+            "to ask for one."
+        )
+    lines = [_("<b>Refunds</b>, newest first:")]
+    for refund in refunds:
+        if refund.status == "approved":
+            outcome = _("approved, {amount} back on the balance").format(
+                amount=format_usd(refund.amount_cents)
+            )
+        else:
+            outcome = _("refused by the carrier: {reason}").format(
+                reason=escape(refund.carrier_message)
+            )
+        lines.append(f"{_moment(refund.created_at)} · {escape(refund.order_id)} · {outcome}")
+    return "\n".join(lines)
+
+
+def _moment(moment: datetime) -> str:
+    return moment.strftime("%d.%m.%Y %H:%M UTC")
 
 
 def refund_confirm(order: Order) -> str:

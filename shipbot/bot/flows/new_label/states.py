@@ -42,6 +42,7 @@ class Orders(StatesGroup):
     view = State()
     tracking = State()
     refund_confirm = State()
+    refunds = State()
 
 
 class Money(StatesGroup):
