@@ -19,7 +19,7 @@ test: $(INSTALLED)
 	$(PYTHON) -m pytest
 
 bench: $(INSTALLED)
-	$(PYTHON) benchmarks/webhook_load.py
+	$(PYTHON) -m benchmarks.webhook_load
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
