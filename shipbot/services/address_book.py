@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.models import SavedAddress
+from shipbot.db.ownership import find_owned
 from shipbot.domain.address import ADDRESS_FIELDS, Address
 from shipbot.domain.errors import Rejected
 
@@ -24,9 +25,7 @@ async def list_addresses(session: AsyncSession, user_id: int) -> list[SavedAddre
 
 
 async def find_address(session: AsyncSession, user_id: int, address_id: int) -> SavedAddress | None:
-    return await session.scalar(
-        select(SavedAddress).where(SavedAddress.id == address_id, SavedAddress.user_id == user_id)
-    )
+    return await find_owned(session, SavedAddress, address_id, user_id)
 
 
 async def default_sender(session: AsyncSession, user_id: int) -> SavedAddress | None:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.models import Order, RateQuote, User, utcnow
+from shipbot.db.ownership import find_owned
 from shipbot.domain.address import Address
 from shipbot.domain.draft import LabelDraft, dimensions_from_list, dimensions_to_list
 from shipbot.domain.pricing import PricingRules, customer_price
@@ -202,21 +203,11 @@ async def valid_quote(session: AsyncSession, user_id: int, shipment: Shipment) -
 
 
 async def find_quote(session: AsyncSession, user_id: int, quote_id: str) -> RateQuote | None:
-    # A quote made in this very update is not flushed yet (autoflush is off): look there first.
-    for pending in session.new:
-        if isinstance(pending, RateQuote) and (pending.id, pending.user_id) == (quote_id, user_id):
-            return pending
-    return await session.scalar(
-        select(RateQuote).where(RateQuote.id == quote_id, RateQuote.user_id == user_id)
-    )
+    return await find_owned(session, RateQuote, quote_id, user_id)
 
 
 async def find_order(session: AsyncSession, user_id: int, order_id: str) -> Order | None:
-    # An order made in this very update is not flushed yet (autoflush is off).
-    for pending in session.new:
-        if isinstance(pending, Order) and (pending.id, pending.user_id) == (order_id, user_id):
-            return pending
-    return await session.scalar(select(Order).where(Order.id == order_id, Order.user_id == user_id))
+    return await find_owned(session, Order, order_id, user_id)
 
 
 async def list_orders(

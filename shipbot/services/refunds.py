@@ -17,6 +17,7 @@ from shipbot.domain.orders import OrderStatus, can_move
 from shipbot.providers.carriers.base import CarrierError, CarrierProvider
 from shipbot.services import ledger
 from shipbot.services.ledger import Movement
+from shipbot.services.quoting import find_order
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,7 @@ async def request_refund(
     database: Database, carrier: CarrierProvider, user_id: int, order_id: str
 ) -> RefundOutcome:
     async with database.transaction() as session:
-        order = await session.scalar(
-            select(Order).where(Order.id == order_id, Order.user_id == user_id)
-        )
+        order = await find_order(session, user_id, order_id)
         earlier = await session.scalar(select(Refund).where(Refund.order_id == order_id))
     if order is None:
         return RefundOutcome("not_refundable")  # not this user's order

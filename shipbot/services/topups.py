@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.database import Database
 from shipbot.db.models import Invoice, User
+from shipbot.db.ownership import find_owned
 from shipbot.domain.ledger import EntryKind, top_up_key
 from shipbot.providers.payments.base import (
     InvoiceRequest,
@@ -95,13 +96,7 @@ async def open_invoice(
 
 
 async def find_invoice(session: AsyncSession, user_id: int, invoice_id: str) -> Invoice | None:
-    # An invoice opened in this very update is not flushed yet (autoflush is off).
-    for pending in session.new:
-        if isinstance(pending, Invoice) and (pending.id, pending.user_id) == (invoice_id, user_id):
-            return pending
-    return await session.scalar(
-        select(Invoice).where(Invoice.id == invoice_id, Invoice.user_id == user_id)
-    )
+    return await find_owned(session, Invoice, invoice_id, user_id)
 
 
 async def apply_invoice_state(database: Database, state: InvoiceState) -> Credit | None:
