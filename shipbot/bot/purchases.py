@@ -17,7 +17,7 @@ from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 
 from shipbot.bot.ui import purchase_texts as texts
-from shipbot.bot.ui.i18n import pick_locale
+from shipbot.bot.ui.i18n import stored_locale
 from shipbot.db.database import Database
 from shipbot.db.models import Order, User
 from shipbot.domain.money import format_usd
@@ -87,9 +87,7 @@ class PurchaseJobs:
 
     async def _locale(self, order: Order) -> str:
         async with self.database.sessions() as session:
-            user = await session.get(User, order.user_id)
-        chosen, telegram = (user.language, user.telegram_language) if user else (None, None)
-        return pick_locale(chosen, telegram, set(self.i18n.available_locales))
+            return stored_locale(await session.get(User, order.user_id), self.i18n)
 
     async def _deliver(
         self, order: Order, chat_id: int, message_id: int | None, locale: str

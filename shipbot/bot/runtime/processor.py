@@ -34,7 +34,7 @@ from shipbot import metrics
 from shipbot.bot.runtime.apology import apologise
 from shipbot.bot.runtime.locks import ProcessChatLocks, lock_chat_across_processes
 from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope, load_update_state
-from shipbot.bot.ui.i18n import pick_locale
+from shipbot.bot.ui.i18n import pick_locale, stored_locale
 from shipbot.db.database import Database
 from shipbot.db.models import ProcessedUpdate, User
 from shipbot.logs import chat_id_var, update_id_var
@@ -143,12 +143,12 @@ class UpdateProcessor:
                 await lock_chat_across_processes(session, chat_id)
             user = await session.get(User, user_id)
             scope = UpdateScope(
-                session=session, bot_id=self.bot.id, update_id=0, chat_id=chat_id, user=user
-            )
-            scope.locale = pick_locale(
-                user.language if user else None,
-                user.telegram_language if user else None,
-                set(self.i18n.available_locales),
+                session=session,
+                bot_id=self.bot.id,
+                update_id=0,
+                chat_id=chat_id,
+                user=user,
+                locale=stored_locale(user, self.i18n),
             )
             token = enter_scope(scope)
             try:

@@ -17,6 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from shipbot.bot.runtime.scope import current_scope
+from shipbot.db.models import User
 
 LOCALES = Path(__file__).with_name("locales")
 DEFAULT_LOCALE = "en"
@@ -48,6 +49,15 @@ def pick_locale(chosen: str | None, telegram_code: str | None, available: set[st
         if candidate in available:
             return candidate
     return DEFAULT_LOCALE
+
+
+def stored_locale(user: User | None, i18n: I18n) -> str:
+    """A user's language outside their updates: their choice, else Telegram's as last seen."""
+    return pick_locale(
+        user.language if user else None,
+        user.telegram_language if user else None,
+        set(i18n.available_locales),
+    )
 
 
 class UserLocaleMiddleware(I18nMiddleware):
