@@ -1,9 +1,8 @@
 """Messages the bot sends on its own, outside a user's update: a top-up that arrived.
 
-They run under the chat's lock, like an update. A top-up opened from an order's payment
-screen brings the user back to that screen (SPEC §3.3); any other carries no keyboard, so it
-never adds a second live keyboard to a chat (G4). A failure to deliver one is logged and
-changes nothing already committed.
+They run under the chat's lock, like an update, and update the screen the user is on (see
+bot/flows/payment_news.py). A failure to deliver one is logged and changes nothing already
+committed.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiogram.exceptions import TelegramAPIError
 
-from shipbot.bot.flows.rates import back_to_the_order
+from shipbot.bot.flows.payment_news import show_payment_news
 from shipbot.bot.ui import balance_texts as texts
 
 if TYPE_CHECKING:
@@ -32,15 +31,6 @@ async def tell_about_top_up(runtime: BotRuntime, credit: Credit) -> None:
                 state = runtime.dispatcher.fsm.get_context(
                     runtime.bot, chat_id=invoice.chat_id, user_id=invoice.user_id
                 )
-                if news and await back_to_the_order(runtime.bot, state, invoice, news):
-                    return
-                if invoice.message_id is not None:
-                    await runtime.bot.edit_message_text(
-                        texts.invoice(invoice),
-                        chat_id=invoice.chat_id,
-                        message_id=invoice.message_id,
-                    )
-                if news:
-                    await runtime.bot.send_message(invoice.chat_id, news)
+                await show_payment_news(runtime.bot, state, invoice, news)
     except TelegramAPIError as error:
         log.warning("could not tell chat %s about %s: %s", invoice.chat_id, invoice.id, error)

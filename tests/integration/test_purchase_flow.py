@@ -125,6 +125,26 @@ def test_a_top_up_for_an_order_brings_the_user_back_to_pay_for_it(emulator, star
     assert sqlite_rows(sqlite_url, "SELECT status FROM orders") == [("purchased",)]
 
 
+def test_a_top_up_paid_after_going_back_to_the_order_updates_its_payment_screen(
+    emulator, start_bot, sqlite_url
+):
+    start_bot()
+    chat = emulator.create_user("Ann")
+    talk = Dialogue(emulator, chat)
+    payment, invoice = top_up_for_an_order(talk)
+    again = talk.press("⬅️ Back")  # the invoice message becomes the payment screen again
+    assert again["message_id"] == invoice["message_id"] and again["text"] == payment["text"]
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        assert browser.post(pay_url(invoice) + "/pay").status_code == 200
+
+    back = chat.wait_for_text("added to your balance")
+    emulator.wait_idle()
+    assert back["message_id"] == invoice["message_id"]
+    assert [m["message_id"] for m in chat.live_keyboards()] == [invoice["message_id"]]
+    talk.press(pay_button(back))
+    wait_for_document(chat)
+
+
 def test_a_top_up_paid_after_the_user_moved_on_only_brings_the_news(
     emulator, start_bot, sqlite_url
 ):

@@ -56,12 +56,14 @@ def test_a_top_up_through_the_sandbox_payment_page(emulator, start_bot, sqlite_u
         assert page.status_code == 200 and "$25.00" in page.text
         paid = browser.post(url + "/pay")
         assert paid.status_code == 200
+    # The invoice, still the live prompt, shows the news and its new status, with its buttons.
     news = talk.chat.wait_for_text("added to your balance")
+    emulator.wait_idle()
+    assert news["message_id"] == invoice["message_id"]
     assert "$25.00 added to your balance. Balance: $25.00." in news["text"]
-    edited = next(m for m in talk.chat.bot_messages() if m["message_id"] == invoice["message_id"])
-    assert "paid" in edited["text"] and not (edited.get("reply_markup") or {}).get(
-        "inline_keyboard"
-    )
+    assert "paid" in news["text"]
+    assert [m["message_id"] for m in talk.chat.live_keyboards()] == [invoice["message_id"]]
+    assert talk.buttons() == ["⬅️ Back", "🏠 Main menu"]
     assert sqlite_rows(sqlite_url, LEDGER) == [("top_up", 2500, f"top_up:{track_id(sqlite_url)}")]
     balance = talk.say("/balance")
     assert "Balance: $25.00" in balance["text"] and "Top-up · +$25.00" in balance["text"]
@@ -121,8 +123,10 @@ def test_underpaid_then_completed_and_expired_invoices(emulator, start_bot, sqli
     under = callback_body(track, "Underpaid", 2500, 1250)
     assert post_callback(server.url, under, signature(under)).status_code == 200
     talk.chat.wait_for_text("$12.50 added to your balance")
+    emulator.wait_idle()
     edited = next(m for m in talk.chat.bot_messages() if m["message_id"] == invoice["message_id"])
     assert "Received $12.50 of $25.00" in edited["text"]
+    assert pay_url(edited) == pay_url(invoice)  # the rest can still be paid
     # The payer completes the invoice: only the rest is credited, once.
     paid = callback_body(track, "Paid", 2500, 2500)
     for _ in range(2):
@@ -135,7 +139,7 @@ def test_underpaid_then_completed_and_expired_invoices(emulator, start_bot, sqli
     assert post_callback(server.url, expired, signature(expired)).status_code == 200
     emulator.wait_idle()
     edited = next(m for m in talk.chat.bot_messages() if m["message_id"] == second["message_id"])
-    assert "expired" in edited["text"]
+    assert "expired" in edited["text"] and talk.buttons() == ["⬅️ Back", "🏠 Main menu"]
     assert len(sqlite_rows(sqlite_url, LEDGER)) == 2
 
 

@@ -20,7 +20,7 @@ from shipbot.bot.ui import balance_texts as texts
 from shipbot.bot.ui.callbacks import MenuAction, TopUpAmount
 from shipbot.db.models import User
 from shipbot.domain.money import TOP_UP_MAX_CENTS, TOP_UP_MIN_CENTS, clean_top_up
-from shipbot.providers.payments.base import PaymentRejected, PaymentStatus, PaymentUnavailable
+from shipbot.providers.payments.base import PaymentRejected, PaymentUnavailable
 from shipbot.services import ledger, topups
 from shipbot.services.topups import Payments
 
@@ -42,7 +42,7 @@ async def _amount(convo: Conversation, user_id: int):
 @renders(Money.invoice)
 async def _invoice(convo: Conversation, user_id: int):
     invoice = await topups.find_invoice(db(), user_id, convo.data["invoice_id"])
-    if invoice.status == PaymentStatus.WAITING:
+    if invoice.status not in topups.FINAL_STATUSES:  # underpaid: the rest can still be paid
         return texts.invoice(invoice), keyboards.invoice(invoice.amount_cents, invoice.payment_url)
     return texts.invoice(invoice), keyboards.retry()
 

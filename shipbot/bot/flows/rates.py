@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
@@ -18,24 +18,16 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from shipbot.bot.flows.balance import open_invoice
 from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.states import Label, Money, Rates
-from shipbot.bot.flows.new_label.steps import (
-    Event,
-    db,
-    reask,
-    renders,
-    show_step,
-    show_step_unprompted,
-)
+from shipbot.bot.flows.new_label.states import Label, Rates
+from shipbot.bot.flows.new_label.steps import Event, db, reask, renders, show_step
 from shipbot.bot.purchases import PurchaseJobs
-from shipbot.bot.runtime.prompts import live_prompt_id, show_prompt
+from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.runtime.scope import current_scope, reads_before_slow_calls
 from shipbot.bot.ui import balance_texts, purchase_texts
 from shipbot.bot.ui import rates_keyboards as keyboards
 from shipbot.bot.ui import rates_texts as texts
 from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction, TopUpAmount
-from shipbot.db.models import Invoice, Order, RateQuote, User, utcnow
-from shipbot.domain.orders import OrderStatus
+from shipbot.db.models import Order, RateQuote, User, utcnow
 from shipbot.providers.carriers import base as carriers
 from shipbot.providers.carriers.base import CarrierError
 from shipbot.services import ledger, quoting
@@ -234,26 +226,6 @@ async def top_up_for_order(
     order_id = (await Conversation.load(state)).data["order"]["id"]
     await show_prompt(query, balance_texts.creating_invoice())
     await open_invoice(query, state, user, payments, callback_data.cents, order_id)
-
-
-async def back_to_the_order(bot: Bot, state: FSMContext, invoice: Invoice, news: str) -> bool:
-    """A top-up opened from an order's payment screen was credited: if its invoice is still
-    the chat's live prompt, it becomes that order's payment screen again, with the news."""
-    convo = await Conversation.load(state)
-    if (
-        invoice.order_id is None
-        or await state.get_state() != Money.invoice.state
-        or convo.data.get("invoice_id") != invoice.id
-        or await live_prompt_id(current_scope()) != invoice.message_id
-    ):
-        return False
-    order = await quoting.find_order(db(), invoice.user_id, invoice.order_id)
-    if order is None or order.status != OrderStatus.QUOTED:
-        return False
-    convo.data["order"] = {"id": order.id, "rate": order.rate}
-    convo.end_at(Rates.ordered)
-    await show_step_unprompted(bot, state, convo, Rates.ordered, intro=news)
-    return True
 
 
 @router.callback_query(Rates.price_changed, RatesAction.filter(F.action == "confirm_price"))

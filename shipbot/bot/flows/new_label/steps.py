@@ -70,7 +70,7 @@ async def show_step(
 
 
 async def show_step_unprompted(
-    bot: Bot, state: FSMContext, convo: Conversation, step: State, *, intro: str
+    bot: Bot, state: FSMContext, convo: Conversation, step: State, *, intro: str | None
 ) -> None:
     """Move to a step without an update from the user (a payment arrived, SPEC §3.3): its
     question replaces the live prompt, which stays the one prompt of the chat (G4)."""
