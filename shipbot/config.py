@@ -10,10 +10,11 @@ import re
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shipbot.domain.money import parse_dollars, parse_percent
 from shipbot.domain.orders import DEFAULT_REFUND_WINDOW_DAYS, RefundWindows
@@ -99,9 +100,10 @@ class Settings(BaseSettings):
     invoice_lifetime_minutes: int = 60
     invoice_poll_seconds: float = 60.0
     purchase_grace_seconds: float = 120.0
-    markup_carriers: dict[str, Markup] = {}
-    markup_services: dict[str, Markup] = {}
-    refund_window_days: dict[str, int] = DEFAULT_REFUND_WINDOW_DAYS
+    # NoDecode: our validators read the JSON, so a malformed value is reported by its name.
+    markup_carriers: Annotated[dict[str, Markup], NoDecode] = {}
+    markup_services: Annotated[dict[str, Markup], NoDecode] = {}
+    refund_window_days: Annotated[dict[str, int], NoDecode] = DEFAULT_REFUND_WINDOW_DAYS
 
     @field_validator("bot_token")
     @classmethod
@@ -260,7 +262,7 @@ class Settings(BaseSettings):
     @field_validator("refund_window_days", mode="before")
     @classmethod
     def _refund_windows(cls, value: object) -> dict[str, int]:
-        """JSON such as {"usps": 28, "ups": 90}: days after purchase, by carrier code."""
+        """JSON such as {"ups": 60}: days after purchase, by carrier code, over the defaults."""
         if isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -271,7 +273,7 @@ class Settings(BaseSettings):
         for code, days in value.items():
             if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
                 raise ValueError(f"{code}: days must be a whole number from 0 to 365")
-        return value
+        return {**DEFAULT_REFUND_WINDOW_DAYS, **{code.lower(): d for code, d in value.items()}}
 
     @model_validator(mode="after")
     def _https_for_real_telegram(self) -> Settings:

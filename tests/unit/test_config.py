@@ -142,10 +142,29 @@ def test_refund_windows_come_from_the_settings():
     default = settings().refund_windows
     assert default.deadline("usps", purchased) == purchased + timedelta(days=28)
     assert default.deadline("fedex", purchased) == purchased + timedelta(days=90)
-    windows = settings(refund_window_days='{"usps": 10, "ups": 30}').refund_windows
+    windows = settings(refund_window_days='{"USPS": 10, "ups": 30}').refund_windows
+    assert windows.deadline("usps", purchased) == purchased + timedelta(days=10)
     assert windows.deadline("ups", purchased) == purchased + timedelta(days=30)
-    # A carrier the setting does not name gets the shortest window given.
-    assert windows.deadline("fedex", purchased) == purchased + timedelta(days=10)
+    # The carriers the setting does not name keep their defaults...
+    assert windows.deadline("fedex", purchased) == purchased + timedelta(days=90)
+    # ...and a carrier with no window at all gets the shortest there is.
+    assert windows.deadline("dhl_express", purchased) == purchased + timedelta(days=10)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("REFUND_WINDOW_DAYS", "usps=28"),
+        ("MARKUP_CARRIERS", "{ups: 12}"),
+        ("MARKUP_SERVICES", "not json"),
+    ],
+)
+def test_malformed_json_in_the_environment_names_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_env_file=None)
+    assert refused.value.variable == variable
+    assert "must be JSON" in refused.value.problem
 
 
 def test_the_shipstation_key_is_never_shown():
