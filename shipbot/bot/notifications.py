@@ -34,3 +34,6 @@ async def tell_about_top_up(runtime: BotRuntime, credit: Credit) -> None:
                 await show_payment_news(runtime.bot, state, invoice, news)
     except TelegramAPIError as error:
         log.warning("could not tell chat %s about %s: %s", invoice.chat_id, invoice.id, error)
+    except Exception:
+        # The credit is committed; a failure to tell must not turn the callback into a 500.
+        log.exception("telling chat %s about %s failed", invoice.chat_id, invoice.id)

@@ -103,3 +103,20 @@ def test_a_refund_puts_the_price_back_on_the_balance(emulator, start_bot, sqlite
     refunds = talk.press("↩️ Refunds")
     assert f"{order_id} · approved, ${price / 100:.2f} back on the balance" in refunds["text"]
     assert f"Order {order_id}" in talk.press(f"Order {order_id}")["text"]
+
+
+def test_a_refund_window_that_closed_while_the_order_was_shown_is_not_offered_to_confirm(
+    emulator, start_bot, sqlite_url
+):
+    start_bot()
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    buy_a_label(talk)
+    ((order_id,),) = sqlite_rows(sqlite_url, "SELECT id FROM orders")
+    talk.say("/orders")
+    talk.press(next(b for b in talk.buttons() if b.startswith(order_id)))
+    sqlite_rows(sqlite_url, "UPDATE orders SET refund_deadline = '2026-01-01 00:00:00.000000'")
+    closed = talk.press("↩️ Request refund")
+    assert "The refund window for this label has closed." in closed["text"]
+    assert "↩️ Yes, void the label" not in talk.buttons()
+    assert sqlite_rows(sqlite_url, "SELECT COUNT(*) FROM refunds") == [(0,)]
+    assert sqlite_rows(sqlite_url, "SELECT status FROM orders") == [("purchased",)]

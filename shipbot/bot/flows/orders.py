@@ -26,10 +26,11 @@ from shipbot.bot.ui.label_texts import saved_not_found
 from shipbot.bot.ui.purchase_texts import caption
 from shipbot.db.models import utcnow
 from shipbot.domain.draft import LabelDraft
+from shipbot.domain.orders import OrderStatus
 from shipbot.providers.carriers.base import CarrierError
 from shipbot.services import quoting
 from shipbot.services.quoting import PricedRate, Quoter
-from shipbot.services.refunds import recent_refunds, request_refund
+from shipbot.services.refunds import recent_refunds, refundable, request_refund
 
 router = Router(name="orders")
 PAGE_SIZE = 5
@@ -146,8 +147,13 @@ async def track(
 @router.callback_query(Orders.view, OrderAction.filter(F.action == "refund"))
 async def refund(query: CallbackQuery, callback_data: OrderAction, state: FSMContext) -> None:
     # Voiding makes the label unusable: asked first.
-    if await quoting.find_order(db(), query.from_user.id, callback_data.order_id) is None:
+    order = await quoting.find_order(db(), query.from_user.id, callback_data.order_id)
+    if order is None:
         await reask(query, state, saved_not_found())
+        return
+    if not refundable(order):  # the window closed while the order was on screen
+        why = "window_closed" if order.status == OrderStatus.PURCHASED else "not_refundable"
+        await reask(query, state, texts.refund_outcome(why, "", 0))
         return
     convo = await Conversation.load(state)
     convo.data["order_view"] = callback_data.order_id

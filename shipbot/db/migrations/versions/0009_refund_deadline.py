@@ -36,13 +36,17 @@ def upgrade() -> None:
             orders.c.purchased_at.is_not(None)
         )
     )
+    deadlines = []
     for order_id, rate, purchased_at in bought.all():
         rate = json.loads(rate) if isinstance(rate, str) else rate
         days = _DAYS.get(rate.get("carrier_code", ""), 28)
+        deadlines.append({"order_id": order_id, "deadline": purchased_at + timedelta(days=days)})
+    if deadlines:  # one statement, executed for every row
         bind.execute(
             orders.update()
-            .where(orders.c.id == order_id)
-            .values(refund_deadline=purchased_at + timedelta(days=days))
+            .where(orders.c.id == sa.bindparam("order_id"))
+            .values(refund_deadline=sa.bindparam("deadline")),
+            deadlines,
         )
 
 

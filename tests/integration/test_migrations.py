@@ -1,0 +1,91 @@
+"""Migrations that rewrite existing rows, run on SQLite and on PostgreSQL against a database
+that holds such rows."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from shipbot.config import load_settings
+from shipbot.db.database import Database
+from shipbot.db.migrate import alembic_config
+from shipbot.db.models import UtcDateTime
+
+PURCHASED = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def upgrade_to(connection: sa.Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def add_orders(connection: sa.Connection) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO users (id, first_name, is_blocked, created_at, last_seen_at)"
+            " VALUES (1, 'Ann', false, :now, :now)"
+        ),
+        {"now": PURCHASED},
+    )
+    insert = sa.text(
+        "INSERT INTO orders (id, user_id, status, shipment, rate, price_cents, quote_id,"
+        " quote_expires_at, created_at, updated_at, purchased_at)"
+        " VALUES (:id, 1, 'purchased', :shipment, :rate, 500, 'q', :now, :now, :now, :bought)"
+    ).bindparams(sa.bindparam("shipment", type_=sa.JSON), sa.bindparam("rate", type_=sa.JSON))
+    for order_id, carrier, bought in (
+        ("UPS1", "ups", PURCHASED),
+        ("USPS1", "usps", PURCHASED),
+        ("QUOTED1", "usps", None),
+    ):
+        connection.execute(
+            insert,
+            {
+                "id": order_id,
+                "shipment": {},
+                "rate": {"carrier_code": carrier},
+                "now": PURCHASED,
+                "bought": bought,
+            },
+        )
+
+
+def deadlines(connection: sa.Connection) -> dict:
+    query = sa.text("SELECT id, refund_deadline FROM orders").columns(
+        sa.column("id", sa.String), sa.column("refund_deadline", UtcDateTime())
+    )
+    return dict(connection.execute(query).all())
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_labels_bought_before_refund_windows_were_a_setting_get_their_deadline(
+    dialect, tmp_path, request
+):
+    url = (
+        request.getfixturevalue("postgres_url")
+        if dialect == "postgres"
+        else f"sqlite:///{tmp_path / 'old.db'}"
+    )
+    database = Database(load_settings(_env_file=None, database_url=url).database_url)
+
+    async def scenario() -> dict:
+        try:
+            async with database.engine.begin() as connection:
+                await connection.run_sync(upgrade_to, "0008")
+                await connection.run_sync(add_orders)
+            async with database.engine.begin() as connection:
+                await connection.run_sync(upgrade_to, "head")
+                return await connection.run_sync(deadlines)
+        finally:
+            await database.dispose()
+
+    found = asyncio.run(scenario())
+    assert found["UPS1"] == datetime(2027, 1, 30, 12, tzinfo=UTC)
+    assert found["USPS1"] == datetime(2026, 11, 29, 12, tzinfo=UTC)
+    assert found["QUOTED1"] is None
