@@ -236,6 +236,9 @@ class Invoice(Base):
     payment_url: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime]
     message_id: Mapped[int | None] = mapped_column(Integer)  # the invoice message to edit
+    # What the user was last told (G2): news still owed after a crash is told by the poller.
+    told_status: Mapped[str] = mapped_column(String(16), default="waiting")
+    told_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     # Opened from an order's payment screen: once paid, the user is taken back to it.
     order_id: Mapped[str | None] = mapped_column(
         String(16), ForeignKey("orders.id", name="fk_invoices_order_id")

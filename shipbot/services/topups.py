@@ -47,11 +47,10 @@ class Payments:
 
 @dataclass(frozen=True)
 class Credit:
-    """What a callback or a poll changed: the invoice, the amount credited now, the balance."""
+    """What a callback or a poll changed: the invoice and the amount credited now."""
 
     invoice: Invoice
     credited_cents: int
-    balance_cents: int
     status_changed: bool
 
 
@@ -87,6 +86,8 @@ async def open_invoice(
         received_cents=0,
         credited_cents=0,
         status=PaymentStatus.WAITING.value,
+        told_status=PaymentStatus.WAITING.value,
+        told_cents=0,
         payment_url=created.payment_url,
         expires_at=created.expires_at,
         order_id=order_id,
@@ -127,8 +128,28 @@ async def apply_invoice_state(database: Database, state: InvoiceState) -> Credit
         invoice.received_cents = received
         if previous_status not in {status.value for status in FINAL_STATUSES}:
             invoice.status = state.status.value
-        balance = await ledger.balance_of(session, invoice.user_id)
-        return Credit(invoice, credited, balance, invoice.status != previous_status)
+        return Credit(invoice, credited, invoice.status != previous_status)
+
+
+def news_owed(invoice: Invoice) -> bool:
+    """A credit or a status the user has not been told about yet."""
+    return (invoice.status, invoice.credited_cents) != (invoice.told_status, invoice.told_cents)
+
+
+def mark_told(invoice: Invoice) -> None:
+    invoice.told_status, invoice.told_cents = invoice.status, invoice.credited_cents
+
+
+async def invoices_with_news(database: Database) -> list[Invoice]:
+    """Invoices whose news a crash or a failed message kept from their user."""
+    async with database.transaction() as session:
+        rows = await session.scalars(
+            select(Invoice).where(
+                (Invoice.status != Invoice.told_status)
+                | (Invoice.credited_cents != Invoice.told_cents)
+            )
+        )
+        return list(rows)
 
 
 async def open_invoices(database: Database) -> list[Invoice]:

@@ -37,6 +37,6 @@ async def payment_callback(
         log.warning("signed payment callback that is not an invoice report: %s", error)
         return PlainTextResponse("unreadable callback", status_code=400)
     credit = await apply_invoice_state(runtime.database, state)
-    if credit is not None and (credit.credited_cents or credit.status_changed):
-        await tell_about_top_up(runtime, credit)
+    if credit is not None:
+        await tell_about_top_up(runtime, credit.invoice)
     return PlainTextResponse("ok")

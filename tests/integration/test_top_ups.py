@@ -5,6 +5,7 @@ refused or ignored."""
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -68,6 +69,36 @@ def test_a_top_up_through_the_sandbox_payment_page(emulator, start_bot, sqlite_u
     balance = talk.say("/balance")
     assert "Balance: $25.00" in balance["text"] and "Top-up · +$25.00" in balance["text"]
     assert "💰 Balance ($25.00)" in str(talk.say("/start")["reply_markup"])
+
+
+def test_news_a_crash_kept_from_the_user_is_told_after_the_restart_once(
+    emulator, start_bot, sqlite_url
+):
+    server = start_bot(INVOICE_POLL_SECONDS="1")
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    invoice = open_invoice(talk)
+    talk.say("/start")  # the user moved on: the news will come as a message of its own
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        assert browser.post(pay_url(invoice) + "/pay").status_code == 200
+    talk.chat.wait_for_text("added to your balance")
+    server.stop()
+    # As if the process had died after the credit's commit and before telling the user.
+    sqlite_rows(sqlite_url, "UPDATE invoices SET told_status = 'waiting', told_cents = 0")
+
+    start_bot(INVOICE_POLL_SECONDS="1")
+    deadline = time.monotonic() + 30
+    while sqlite_rows(sqlite_url, "SELECT told_status, told_cents FROM invoices") != [
+        ("paid", 2500)
+    ]:
+        assert time.monotonic() < deadline, "the poller did not tell the owed news"
+        time.sleep(0.2)
+    time.sleep(2.5)  # two more poll rounds: nothing is told twice
+    emulator.wait_idle()
+    news = [m for m in talk.chat.bot_messages() if "added to your balance" in (m["text"] or "")]
+    assert len(news) == 2  # the first told before the "crash", the second after it
+    assert "$25.00 added to your balance. Balance: $25.00." in news[-1]["text"]
+    assert len(talk.chat.live_keyboards()) == 1
+    assert sqlite_rows(sqlite_url, LEDGER) == [("top_up", 2500, f"top_up:{track_id(sqlite_url)}")]
 
 
 def test_one_callback_delivered_five_times_concurrently_credits_once(

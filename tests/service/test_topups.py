@@ -57,7 +57,8 @@ async def balance(database: Database) -> int:
 
 async def test_paid_is_credited_once_whatever_the_repeats(database):
     first = await topups.apply_invoice_state(database, report("track-1", PaymentStatus.PAID, 2500))
-    assert (first.credited_cents, first.balance_cents, first.invoice.status) == (2500, 2500, "paid")
+    assert (first.credited_cents, first.invoice.status) == (2500, "paid")
+    assert await balance(database) == 2500
     for _ in range(3):
         again = await topups.apply_invoice_state(
             database, report("track-1", PaymentStatus.PAID, 2500)

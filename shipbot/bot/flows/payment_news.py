@@ -12,7 +12,10 @@ without buttons, and the news comes as a message of its own.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 
 from shipbot.bot.flows.new_label.conversation import Conversation
@@ -39,9 +42,11 @@ async def show_payment_news(
     )
     live = await live_prompt_id(current_scope())
     if invoice.message_id is not None and invoice.message_id != live:
-        await bot.edit_message_text(
-            texts.invoice(invoice), chat_id=invoice.chat_id, message_id=invoice.message_id
-        )
+        # An old message: showing its new status is a courtesy, not worth failing the news for.
+        with suppress(TelegramBadRequest):
+            await bot.edit_message_text(
+                texts.invoice(invoice), chat_id=invoice.chat_id, message_id=invoice.message_id
+            )
     if live is not None and (on_invoice or on_order):
         order = await _order_awaiting_payment(invoice)
         if news and order is not None:

@@ -1,5 +1,5 @@
 """Checks open top-up invoices at the provider every so often: a callback that never arrived
-is still credited, once, and the user told (SPEC §3.4)."""
+is still credited, once (SPEC §3.4); then tells users any news still owed to them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from shipbot.bot.notifications import tell_about_top_up
-from shipbot.services.topups import poll_open_invoices
+from shipbot.services.topups import invoices_with_news, poll_open_invoices
 
 if TYPE_CHECKING:
     from shipbot.bot.assembly import BotRuntime
@@ -20,7 +20,8 @@ async def run_payment_poller(runtime: BotRuntime, every_seconds: float) -> None:
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            for credit in await poll_open_invoices(runtime.database, runtime.payments.provider):
-                await tell_about_top_up(runtime, credit)
+            await poll_open_invoices(runtime.database, runtime.payments.provider)
+            for invoice in await invoices_with_news(runtime.database):
+                await tell_about_top_up(runtime, invoice)
         except Exception:
             log.exception("invoice polling failed; will retry")

@@ -74,14 +74,23 @@ async def show_prompt(
 async def edit_live_prompt(
     bot: Bot, text: str, reply_markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Replace the live prompt's question when no button of it was pressed."""
+    """Replace the live prompt's question when no button of it was pressed (the bot acting on
+    its own); a prompt that can no longer be edited is replaced by a new one."""
     scope = _scope()
     live_id = await live_prompt_id(scope)
-    if live_id is None:
-        raise RuntimeError(f"chat {scope.chat_id} has no live prompt to edit")
-    await bot.edit_message_text(
-        text=text, chat_id=scope.chat_id, message_id=live_id, reply_markup=reply_markup
-    )
+    if live_id is not None:
+        try:
+            await bot.edit_message_text(
+                text=text, chat_id=scope.chat_id, message_id=live_id, reply_markup=reply_markup
+            )
+            return
+        except TelegramBadRequest as error:
+            if "message is not modified" in error.message:
+                return  # already showing it: told before a crash, told again now
+            log.info("prompt %s cannot be edited (%s); sending a new one", live_id, error.message)
+            await retire_keyboard(bot, scope.chat_id, live_id)
+    sent = await bot.send_message(scope.chat_id, text, reply_markup=reply_markup)
+    _remember(scope, sent.message_id)
 
 
 async def retire_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
