@@ -4,12 +4,14 @@ holds a connection (it queried mid-update) and one that has none both get to com
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from shipbot.bot.runtime.housekeeping import prune_processed_updates
 from shipbot.db import migrate
 from shipbot.db.database import SQLITE_POOL_SIZE, Database
-from shipbot.db.models import User, utcnow
+from shipbot.db.models import ProcessedUpdate, User, utcnow
 
 
 def user(user_id: int) -> User:
@@ -60,5 +62,36 @@ async def test_commits_complete_when_every_pooled_connection_is_held(tmp_path):
         async with database.sessions() as session:
             count = len((await session.scalars(select(User.id))).all())
         assert count == SQLITE_POOL_SIZE + 4
+    finally:
+        await database.dispose()
+
+
+async def test_pruning_waits_for_the_gate_rather_than_lock_out_a_money_move(tmp_path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    await migrate.upgrade(database)
+    async with database.transaction() as session:
+        session.add(ProcessedUpdate(update_id=1, chat_id=1, outcome="handled"))
+        session.add(user(1))
+    async with database.transaction() as session:
+        await session.execute(
+            update(ProcessedUpdate).values(processed_at=utcnow() - timedelta(days=30))
+        )
+    gate_held = asyncio.Event()
+
+    async def money_move() -> None:
+        async with database.write_transaction() as session:
+            gate_held.set()
+            await asyncio.sleep(0.5)  # a pruning that skipped the gate would write now
+            session.add(user(2))
+
+    async def prune() -> int:
+        await gate_held.wait()
+        return await prune_processed_updates(database)
+
+    try:
+        # Before the fix the money move's commit met the pruning's write lock and waited out
+        # SQLite's 30 s busy timeout while the pruning waited for the gate.
+        _, removed = await asyncio.wait_for(asyncio.gather(money_move(), prune()), timeout=20)
+        assert removed == 1
     finally:
         await database.dispose()

@@ -20,7 +20,9 @@ PRUNE_EVERY_SECONDS = 3600
 async def prune_processed_updates(
     database: Database, keep: timedelta = KEEP_PROCESSED_UPDATES
 ) -> int:
-    async with database.transaction() as session:
+    # The DELETE writes as it goes: inside the write gate, or it would hold SQLite's write lock
+    # while waiting for the gate, against a money move holding the gate and waiting for the lock.
+    async with database.write_transaction() as session:
         result = await session.execute(
             delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < utcnow() - keep)
         )
