@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 
@@ -24,7 +24,12 @@ from shipbot.domain.money import format_usd
 from shipbot.domain.orders import RefundWindows
 from shipbot.providers.carriers.base import CarrierProvider
 from shipbot.services.label_files import LabelFiles
-from shipbot.services.purchase import finish_purchase, reconcile_purchases
+from shipbot.services.purchase import (
+    finish_purchase,
+    mark_told,
+    reconcile_purchases,
+    untold_outcomes,
+)
 from shipbot.services.quoting import PricedRate
 
 log = logging.getLogger(__name__)
@@ -62,7 +67,7 @@ class PurchaseJobs:
                 after_label=_die if self.kill_after_label else None,
                 windows=self.refund_windows,
             )
-            await self._deliver(order, chat_id, message_id, locale)
+            await self._announce(order, chat_id, message_id, locale)
         except Exception:
             log.exception("purchase job for order %s failed", order_id)
 
@@ -79,9 +84,10 @@ class PurchaseJobs:
             )
             for order in settled:
                 log.info("order %s reconciled: %s", order.id, order.status)
+            for order in settled + await untold_outcomes(self.database, grace):
                 # Private chats: the chat id is the user id. The old progress message is
                 # left as it is; the outcome comes as a new message.
-                await self._deliver(order, order.user_id, None, await self._locale(order))
+                await self._announce(order, order.user_id, None, await self._locale(order))
         except Exception:
             log.exception("reconciling purchases failed")
 
@@ -89,9 +95,17 @@ class PurchaseJobs:
         async with self.database.sessions() as session:
             return stored_locale(await session.get(User, order.user_id), self.i18n)
 
-    async def _deliver(
+    async def _announce(
         self, order: Order, chat_id: int, message_id: int | None, locale: str
     ) -> None:
+        """Tell the user and the operator, then record it; untold, it is told again later."""
+        if await self._deliver(order, chat_id, message_id, locale):
+            await mark_told(self.database, order.id)
+            await self._tell_operator(order, PricedRate.from_dict(order.rate))
+
+    async def _deliver(
+        self, order: Order, chat_id: int, message_id: int | None, locale: str
+    ) -> bool:
         rate = PricedRate.from_dict(order.rate)
         with self.i18n.context(), self.i18n.use_locale(locale):
             if order.status == "purchased":
@@ -107,9 +121,12 @@ class PurchaseJobs:
                 pdf = self.label_files.read(order.label_id)
                 document = BufferedInputFile(pdf, filename=f"{order.tracking_number}.pdf")
                 await self.bot.send_document(chat_id, document, caption=caption)
+        except TelegramForbiddenError:
+            log.info("chat %s blocked the bot: order %s not delivered", chat_id, order.id)
         except TelegramAPIError as error:
             log.warning("could not deliver order %s to chat %s: %s", order.id, chat_id, error)
-        await self._tell_operator(order, rate)
+            return False
+        return True
 
     async def _tell_operator(self, order: Order, rate: PricedRate) -> None:
         if self.admin_chat_id is None:

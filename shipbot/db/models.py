@@ -180,6 +180,7 @@ class Order(Base):
     failure_reason: Mapped[str | None] = mapped_column(Text)
     purchased_at: Mapped[datetime | None]
     refund_deadline: Mapped[datetime | None]  # the carrier's void window, fixed at purchase
+    told_at: Mapped[datetime | None]  # when the user was told how the purchase ended (G2)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shipbot.db.database import Database
 from shipbot.db.models import Order, utcnow
@@ -146,6 +146,25 @@ async def reconcile_purchases(
             await _settle(database, order.id, label=label, reason=reason, windows=windows)
         )
     return settled
+
+
+async def untold_outcomes(database: Database, grace: timedelta) -> list[Order]:
+    """Settled purchases whose user a crash or a failed message kept from hearing how they
+    ended; only those settled longer than `grace` ago, so a job still telling is left alone."""
+    async with database.transaction() as session:
+        rows = await session.scalars(
+            select(Order).where(
+                Order.status.in_([OrderStatus.PURCHASED.value, OrderStatus.FAILED.value]),
+                Order.told_at.is_(None),
+                Order.updated_at < utcnow() - grace,
+            )
+        )
+        return list(rows)
+
+
+async def mark_told(database: Database, order_id: str) -> None:
+    async with database.write_transaction() as session:
+        await session.execute(update(Order).where(Order.id == order_id).values(told_at=utcnow()))
 
 
 async def _settle(

@@ -76,6 +76,41 @@ def test_pay_from_balance_buys_one_label_however_often_pay_is_pressed(
     assert len(told) == 1 and order_id in told[0]
 
 
+def test_a_label_a_crash_kept_from_the_user_is_delivered_after_the_restart_once(
+    emulator, start_bot, sqlite_url, tmp_path
+):
+    quick = {
+        "LABELS_DIR": str(tmp_path / "labels"),
+        "INVOICE_POLL_SECONDS": "1",
+        "PURCHASE_GRACE_SECONDS": "1",
+    }
+    server = start_bot(**quick)
+    chat = emulator.create_user("Ann")
+    talk = Dialogue(emulator, chat)
+    top_up(talk, "$100.00")
+    reach_review_by_pasting(talk)
+    talk.press(rate_buttons(talk.press("💲 Show rates"))[0])
+    talk.press(pay_button(talk.prompt()))
+    wait_for_document(chat)
+    assert sqlite_rows(sqlite_url, "SELECT told_at IS NOT NULL FROM orders") == [(1,)]
+    server.stop()
+    # As if the process had died after the purchase's commit and before the label was sent.
+    sqlite_rows(sqlite_url, "UPDATE orders SET told_at = NULL")
+
+    start_bot(**quick)
+    deadline = time.monotonic() + 30
+    while sqlite_rows(sqlite_url, "SELECT told_at IS NOT NULL FROM orders") != [(1,)]:
+        assert time.monotonic() < deadline, "the label was not delivered after the restart"
+        time.sleep(0.2)
+    time.sleep(2.5)  # more reconciliation rounds: nothing is delivered twice
+    emulator.wait_idle()
+    documents = [m for m in chat.bot_messages() if m.get("document")]
+    assert len(documents) == 2  # the first before the "crash", the second after it
+    ((tracking,),) = sqlite_rows(sqlite_url, "SELECT tracking_number FROM orders")
+    assert documents[-1]["document"]["file_name"] == f"{tracking}.pdf"
+    assert sqlite_rows(sqlite_url, "SELECT COUNT(*) FROM ledger_entries") == [(4,)]
+
+
 def test_a_short_balance_offers_the_top_up(emulator, start_bot, sqlite_url):
     start_bot()
     talk = Dialogue(emulator, emulator.create_user("Ann"))
