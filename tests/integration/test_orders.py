@@ -103,6 +103,7 @@ def test_a_refund_puts_the_price_back_on_the_balance(emulator, start_bot, sqlite
     refunds = talk.press("↩️ Refunds")
     assert f"{order_id} · approved, ${price / 100:.2f} back on the balance" in refunds["text"]
     assert f"Order {order_id}" in talk.press(f"Order {order_id}")["text"]
+    assert "Refunds, newest first" in talk.press("⬅️ Back")["text"]
 
 
 def test_a_refund_window_that_closed_while_the_order_was_shown_is_not_offered_to_confirm(

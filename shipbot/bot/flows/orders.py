@@ -47,7 +47,9 @@ async def _list(convo: Conversation, user_id: int):
 async def _detail(convo: Conversation, user_id: int):
     order = await quoting.find_order(db(), user_id, convo.data["order_view"])
     page = convo.data.get("orders_page", 0)
-    return texts.order_detail(order), keyboards.order_detail(order, page)
+    return texts.order_detail(order), keyboards.order_detail(
+        order, page, from_refunds=convo.data.get("order_from_refunds", False)
+    )
 
 
 renders(Orders.view)(_detail)
@@ -101,6 +103,9 @@ async def open_order(query: CallbackQuery, callback_data: OrderAction, state: FS
         return
     convo = await Conversation.load(state)
     convo.data["order_view"] = callback_data.order_id
+    here = await state.get_state()
+    if here in (Orders.list.state, Orders.refunds.state):  # Back returns to the list it came from
+        convo.data["order_from_refunds"] = here == Orders.refunds.state
     await show_step(query, state, convo, Orders.view, remember=False)
 
 

@@ -26,7 +26,7 @@ def order_list(orders: list[Order], page: int, pages: int) -> InlineKeyboardMark
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
-def order_detail(order: Order, page: int) -> InlineKeyboardMarkup:
+def order_detail(order: Order, page: int, from_refunds: bool = False) -> InlineKeyboardMarkup:
     def action(name: str) -> OrderAction:
         return OrderAction(action=name, order_id=order.id, page=page)
 
@@ -41,7 +41,8 @@ def order_detail(order: Order, page: int) -> InlineKeyboardMarkup:
     if refundable(order):
         rows.append([button(_("↩️ Request refund"), action("refund"))])
     rows.append([button(_("🔁 Repeat this shipment"), action("repeat"))])
-    rows.append([button(_("⬅️ Back"), OrderAction(action="page", page=page))])
+    back = MenuAction(action="refunds") if from_refunds else OrderAction(action="page", page=page)
+    rows.append([button(_("⬅️ Back"), back)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
