@@ -94,11 +94,11 @@ async def top_up(emulator, deliveries, browser: httpx.AsyncClient, chat_id, doll
     await step(emulator, deliveries, chat_id, ("➕ Top up",))
     await step(emulator, deliveries, chat_id, str(dollars))
     url = invoice_pay_url(emulator, chat_id)
-    before = last_message_id(emulator, chat_id)
     paid = await browser.post(url + "/pay")
     paid.raise_for_status()
+    # The news edits the invoice message in place (it is the live prompt).
     await wait_for_message(
-        emulator, chat_id, before, lambda m: "added to your balance" in (m["text"] or "")
+        emulator, chat_id, 0, lambda m: "added to your balance" in (m["text"] or "")
     )
 
 
