@@ -106,3 +106,8 @@ def postgres_rows(database_url: str, query: str) -> list[tuple]:
             await connection.close()
 
     return asyncio.run(fetch())
+
+
+def database_rows(database_url: str, query: str) -> list[tuple]:
+    rows = sqlite_rows if database_url.startswith("sqlite") else postgres_rows
+    return rows(database_url, query)

@@ -7,13 +7,15 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
-from tests.integration.conftest import sqlite_rows
+from tests.integration.conftest import database_rows, sqlite_rows
 from tests.integration.test_new_label_flow import reach_review_by_pasting
 from tests.integration.test_rates_flow import rate_buttons
 from tests.integration.test_top_ups import open_invoice, pay_url
 from tests.support.dialogue import Dialogue
 
+WEBHOOK = "/api/telegram/webhook"
 LEDGER = "SELECT kind, amount_cents FROM ledger_entries ORDER BY id"
 
 
@@ -35,11 +37,22 @@ def top_up(talk: Dialogue, amount: str) -> None:
     talk.chat.wait_for_text("added to your balance")
 
 
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres with two replicas", marks=pytest.mark.postgres)]
+)
 def test_pay_from_balance_buys_one_label_however_often_pay_is_pressed(
-    emulator, start_bot, sqlite_url
+    emulator, start_bot, sqlite_url, request, database
 ):
     operator = emulator.create_user("Operator")
-    start_bot(ADMIN_CHAT_ID=str(operator.user_id))
+    if database == "sqlite":
+        url = sqlite_url
+        start_bot(ADMIN_CHAT_ID=str(operator.user_id))
+    else:  # the presses are spread over two server processes
+        url = request.getfixturevalue("postgres_url")
+        replicas = [
+            start_bot(database_url=url, ADMIN_CHAT_ID=str(operator.user_id)) for _ in range(2)
+        ]
+        emulator.set_targets([replica.url + WEBHOOK for replica in replicas])
     chat = emulator.create_user("Ann")
     talk = Dialogue(emulator, chat)
     top_up(talk, "$100.00")
@@ -56,14 +69,14 @@ def test_pay_from_balance_buys_one_label_however_often_pay_is_pressed(
     emulator.wait_idle()
     documents = [m for m in chat.bot_messages() if m.get("document")]
     assert len(documents) == 1
-    ((order_id, status, tracking, price),) = sqlite_rows(
-        sqlite_url, "SELECT id, status, tracking_number, price_cents FROM orders"
+    ((order_id, status, tracking, price),) = database_rows(
+        url, "SELECT id, status, tracking_number, price_cents FROM orders"
     )
     assert status == "purchased"
     label = documents[0]
     assert label["document"]["file_name"] == f"{tracking}.pdf"
     assert tracking in label["caption"] and order_id in label["caption"]
-    assert sqlite_rows(sqlite_url, LEDGER) == [
+    assert database_rows(url, LEDGER) == [
         ("top_up", 10000),
         ("hold", -price),
         ("hold_release", price),
