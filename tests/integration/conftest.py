@@ -62,6 +62,8 @@ def start_bot(
             "ENABLE_TEST_HOOKS": "1",
             "ADMIN_API_TOKEN": ADMIN_TOKEN,
             "LOG_FORMAT": "text",
+            # Shared by the processes of one test, like a volume shared by replicas.
+            "LABELS_DIR": str(log_dir / "labels"),
             **env,
         }
         servers.append(server)
