@@ -11,7 +11,7 @@ from aiogram.utils.i18n import I18n
 
 from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.runtime.prompts import show_prompt
-from shipbot.bot.runtime.scope import current_scope
+from shipbot.bot.runtime.scope import current_scope, reads_before_slow_calls
 from shipbot.bot.ui import keyboards, texts
 from shipbot.bot.ui.callbacks import LanguageChoice, MenuAction
 from shipbot.db.models import User
@@ -23,7 +23,10 @@ router = Router(name="menu")
 
 async def show_menu(event: Message | CallbackQuery, user: User, intro: str | None = None) -> None:
     text = texts.main_menu(user.first_name)
-    balance = await balance_of(current_scope().session, user.id)
+    # Its own short session on SQLite: the update's would keep a pooled connection through
+    # the Bot API call below, and four of them stall every chat.
+    async with reads_before_slow_calls() as reads:
+        balance = await balance_of(reads, user.id)
     await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboards.main_menu(balance))
 
 
