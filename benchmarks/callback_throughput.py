@@ -2,7 +2,7 @@
 verifies (HMAC-SHA512 of the raw body with the merchant key), records and credits.
 
 `shipbot serve` runs as a child process on SQLite with the sandbox payment provider, whose
-merchant key is SANDBOX_MERCHANT_KEY; the Bot API emulator runs in this process, since the
+merchant key is the tests' SANDBOX_KEY; the Bot API emulator runs in this process, since the
 server tells each user about the money (it edits the invoice message and sends a note)
 before it answers the callback. The invoice poller is set to run hourly, so only the
 callbacks credit.
@@ -54,9 +54,8 @@ from benchmarks.harness import (
     step,
 )
 from shipbot.config import PAYMENT_CALLBACK_PATH
-from shipbot.providers.payments.sandbox import SANDBOX_MERCHANT_KEY
 from tests.integration.conftest import sqlite_rows
-from tests.support.payments import callback_body, signature
+from tests.support.payments import SANDBOX_KEY, callback_body, signature
 
 AMOUNT_CENTS = 2500
 AMOUNT_BUTTON = "$25.00"
@@ -198,7 +197,7 @@ async def run_level(emulator, deliveries, server_url, database_url, count, concu
         raise RuntimeError("a callback with a wrong HMAC was credited")
     rejected.check = "no ledger row for any of them"
 
-    signed = [(body, signature(body, key=SANDBOX_MERCHANT_KEY)) for body in bodies]
+    signed = [(body, signature(body, key=SANDBOX_KEY)) for body in bodies]
     credited, _ = await measure(
         "credited (valid HMAC)", server_url, signed, concurrency, (200, "ok")
     )

@@ -28,6 +28,7 @@ import uvicorn
 from shipbot.sandbox.app import create_emulator_app
 from shipbot.sandbox.emulator import BotApiEmulator
 from tests.support.net import free_port
+from tests.support.payments import SANDBOX_KEY
 from tests.support.processes import ServerProcess
 
 TOKEN = "123456789:BENCHbenchBENCHbenchBENCHbenchBENCH"
@@ -139,6 +140,9 @@ def shipbot_process(
         "WEBHOOK_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",
+        "PAYMENT_PROVIDER": "sandbox",
+        "CARRIER_PROVIDER": "sandbox",
+        "SANDBOX_MERCHANT_KEY": SANDBOX_KEY,
         **(env or {}),
     }
     return process

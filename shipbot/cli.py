@@ -57,6 +57,7 @@ def _run_http(application: Any, host: str, port: int, grace_seconds: int) -> Non
         port=port,
         log_config=None,
         access_log=False,
+        server_header=False,  # no "server: uvicorn" banner naming what to attack
         timeout_graceful_shutdown=grace_seconds,
     )
 
@@ -87,6 +88,7 @@ def poll() -> None:
     from shipbot.bot.polling import run_polling
 
     settings = _settings("bot_token")
+    settings.require_providers()
     try:
         asyncio.run(run_polling(settings))
     except TelegramConflictError:
@@ -175,11 +177,11 @@ def sandbox(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
 ) -> None:
     """Bot + Telegram Bot API emulator + web chat on one port, no token or network needed."""
-    from shipbot.sandbox.run import create_sandbox_app, sandbox_settings
+    from shipbot.sandbox.run import chat_page_url, create_sandbox_app, sandbox_settings
 
     settings = sandbox_settings(load_settings(), host=host, port=port)
     configure_logging(settings.log_format, settings.log_level)
     application = create_sandbox_app(settings)
-    print(f"shipbot sandbox: open http://{host}:{port}/sandbox", file=sys.stderr, flush=True)
+    print(f"shipbot sandbox: open {chat_page_url(settings)}", file=sys.stderr, flush=True)
     # The chat page holds long polls open; do not let them delay Ctrl+C.
     _run_http(application, host, port, grace_seconds=3)

@@ -16,8 +16,10 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shipbot.domain.errors import Rejected
 from shipbot.domain.money import parse_dollars, parse_percent
 from shipbot.domain.orders import DEFAULT_REFUND_WINDOW_DAYS, RefundWindows
+from shipbot.domain.phones import clean_phone
 from shipbot.domain.pricing import Markup, PricingRules
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -44,6 +46,16 @@ class ConfigError(Exception):
 class LogFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
+
+
+class PaymentProviderChoice(StrEnum):
+    OXAPAY = "oxapay"
+    SANDBOX = "sandbox"
+
+
+class CarrierProviderChoice(StrEnum):
+    SHIPSTATION = "shipstation"
+    SANDBOX = "sandbox"
 
 
 def _check_url(value: str, *, what: str) -> str:
@@ -79,6 +91,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = 100
     admin_chat_id: int | None = None
     admin_api_token: str | None = None
+    # When set, GET /metrics asks for it as a bearer token; unset, /metrics is open.
+    metrics_token: str | None = None
     log_format: LogFormat = LogFormat.TEXT
     log_level: str = "INFO"
     support_contact: str = "@shipbot_support"
@@ -86,8 +100,13 @@ class Settings(BaseSettings):
     test_slow_seconds: float = 30.0
     test_gate_file: str | None = None
     test_kill_after_label: bool = False
+    # No defaults: a sandbox provider is an explicit choice, never a fallback for a missing key.
+    payment_provider: PaymentProviderChoice | None = None
+    carrier_provider: CarrierProviderChoice | None = None
     shipstation_api_key: SecretStr | None = None
     shipstation_api_url: str = SHIPSTATION_API_URL
+    # ShipStation needs a phone on every address: ours, for an address whose phone was skipped.
+    shipper_phone: str | None = None
     sandbox_carrier_latency: float = 0.0
     carrier_timeout: float = 15.0
     quote_ttl_minutes: int = 15
@@ -96,6 +115,10 @@ class Settings(BaseSettings):
     markup_flat: int = 0
     min_price: int = 0
     oxapay_merchant_key: SecretStr | None = None
+    # Signs the sandbox payment page's callbacks; random per process when unset.
+    sandbox_merchant_key: SecretStr | None = None
+    # Lets `shipbot sandbox` listen beyond loopback: its chat pages ask for this token.
+    sandbox_access_token: str | None = None
     oxapay_api_url: str = OXAPAY_API_URL
     invoice_lifetime_minutes: int = 60
     invoice_poll_seconds: float = 60.0
@@ -161,14 +184,20 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite://" + value.split("://", 1)[1]
         raise ValueError(f"unsupported database {scheme!r}; use sqlite:// or postgresql://")
 
-    @field_validator("admin_api_token")
+    @field_validator("admin_api_token", "metrics_token", "sandbox_access_token")
     @classmethod
-    def _admin_token(cls, value: str | None) -> str | None:
+    def _bearer_token(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
         if len(value) < 24 or re.search(r"\s", value):
             raise ValueError("must be at least 24 characters with no whitespace")
         return value
+
+    @field_validator("payment_provider", "carrier_provider", mode="before")
+    @classmethod
+    def _provider_choice(cls, value: object) -> object:
+        # Left empty (as in .env.example) is not chosen; the commands that need one say so.
+        return None if value == "" else value
 
     @field_validator("log_level")
     @classmethod
@@ -178,7 +207,9 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return value
 
-    @field_validator("shipstation_api_key", "oxapay_merchant_key", mode="before")
+    @field_validator(
+        "shipstation_api_key", "oxapay_merchant_key", "sandbox_merchant_key", mode="before"
+    )
     @classmethod
     def _provider_key(cls, value: object) -> object:
         if value in (None, ""):
@@ -191,6 +222,16 @@ class Settings(BaseSettings):
     @classmethod
     def _shipstation_url(cls, value: str) -> str:
         return _check_url(value, what="SHIPSTATION_API_URL")
+
+    @field_validator("shipper_phone")
+    @classmethod
+    def _shipper_phone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return clean_phone(value)
+        except Rejected:
+            raise ValueError("must be a US phone number, e.g. +1 512 555 0100") from None
 
     @field_validator("oxapay_api_url")
     @classmethod
@@ -286,6 +327,34 @@ class Settings(BaseSettings):
                 "WEBHOOK_BASE_URL: must use https:// when TELEGRAM_API_URL is Telegram's own"
             )
         return self
+
+    def require_providers(self) -> None:
+        """Each provider chosen explicitly, real ones with their keys, and never a real one
+        beside a sandbox one: sandbox balance would buy real labels, or real money buy
+        sample labels."""
+        payment, carrier = self.payment_provider, self.carrier_provider
+        if payment is None:
+            raise ConfigError("PAYMENT_PROVIDER", "is required: oxapay or sandbox")
+        if carrier is None:
+            raise ConfigError("CARRIER_PROVIDER", "is required: shipstation or sandbox")
+        if payment is PaymentProviderChoice.OXAPAY:
+            self._require_for("oxapay_merchant_key", "PAYMENT_PROVIDER=oxapay")
+        if carrier is CarrierProviderChoice.SHIPSTATION:
+            self._require_for("shipstation_api_key", "CARRIER_PROVIDER=shipstation")
+            self._require_for(
+                "shipper_phone",
+                "CARRIER_PROVIDER=shipstation: ShipStation needs a phone on every address",
+            )
+        if (payment is PaymentProviderChoice.SANDBOX) != (carrier is CarrierProviderChoice.SANDBOX):
+            raise ConfigError(
+                "PAYMENT_PROVIDER",
+                f"is {payment.value} but CARRIER_PROVIDER is {carrier.value}; "
+                "use real providers for both or sandbox for both",
+            )
+
+    def _require_for(self, name: str, choice: str) -> None:
+        if getattr(self, name) is None:
+            raise ConfigError(name.upper(), f"is required with {choice}")
 
     @property
     def pricing_rules(self) -> PricingRules:

@@ -5,7 +5,7 @@ from prometheus_client import Counter, Histogram
 UPDATES = Counter(
     "shipbot_updates_total",
     "Telegram updates received by the webhook, by outcome",
-    ["outcome"],  # handled | failed | duplicate
+    ["outcome"],  # handled | failed | duplicate | ignored
 )
 DUPLICATES = Counter(
     "shipbot_duplicate_updates_total", "Redelivered updates dropped because already processed"

@@ -27,6 +27,7 @@ from shipbot.bot.flows import (
 from shipbot.bot.flows.new_label import navigation
 from shipbot.bot.flows.new_label.entry import DraftExpiry
 from shipbot.bot.purchases import PurchaseJobs
+from shipbot.bot.runtime.cosmetic_calls import CosmeticCalls
 from shipbot.bot.runtime.processor import UpdateProcessor
 from shipbot.bot.runtime.prompts import StaleButtonGuard
 from shipbot.bot.runtime.response_models import pin_response_models
@@ -53,6 +54,7 @@ def build_bot(settings: Settings) -> Bot:
         timeout=BOT_API_TIMEOUT_SECONDS,
         limit=settings.webhook_max_connections * 2,
     )
+    session.middleware(CosmeticCalls())
     return Bot(
         settings.require("bot_token"),
         session=session,

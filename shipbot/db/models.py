@@ -240,6 +240,11 @@ class Invoice(Base):
     # What the user was last told (G2): news still owed after a crash is told by the poller.
     told_status: Mapped[str] = mapped_column(String(16), default="waiting")
     told_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Held for the operator's review (services/topups.py): what arrived above what the invoice
+    # may credit, why the latest report was held, and the reason the operator was last told.
+    held_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    told_review: Mapped[str | None] = mapped_column(Text)
     # Opened from an order's payment screen: once paid, the user is taken back to it.
     order_id: Mapped[str | None] = mapped_column(
         String(16), ForeignKey("orders.id", name="fk_invoices_order_id")

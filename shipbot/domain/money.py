@@ -16,6 +16,14 @@ _TYPED_AMOUNT = re.compile(
 _DOLLARS = re.compile(r"^\$?\s*(\d{1,7}(?:\.\d{1,2})?)$")
 
 
+def shortfall_top_up(price_cents: int, balance_cents: int) -> int:
+    """What to top up to pay a price from the balance: 0 when it suffices, otherwise the
+    shortfall, but at least the minimum top-up (and never more than the maximum)."""
+    if balance_cents >= price_cents:
+        return 0
+    return min(max(price_cents - balance_cents, TOP_UP_MIN_CENTS), TOP_UP_MAX_CENTS)
+
+
 def round_cents(value: Decimal) -> int:
     """Half up to the cent, the rounding customers expect (0.5 ¢ → 1 ¢)."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -5,12 +5,17 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.datastructures import UploadFile
 
-from shipbot.sandbox.emulator import BotApiEmulator
+from shipbot.sandbox.emulator import BotApiEmulator, ErrorPage
 from shipbot.sandbox.errors import BotApiError, bad_request
 from shipbot.sandbox.params import Params, Upload
+
+_ERROR_PAGE = (
+    "<!doctype html><html><head><title>502 Bad Gateway</title></head>"
+    "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+)
 
 
 def error_response(code: int, description: str) -> JSONResponse:
@@ -60,6 +65,8 @@ def botapi_router(emulator: BotApiEmulator) -> APIRouter:
             return error_response(401, "Unauthorized")
         try:
             result = await emulator.call(method, await read_params(request))
+        except ErrorPage as exc:
+            return HTMLResponse(_ERROR_PAGE, status_code=exc.code)
         except BotApiError as exc:
             return error_response(exc.code, exc.description)
         return JSONResponse({"ok": True, "result": result})

@@ -46,6 +46,8 @@ class Settings(BaseModel):
     api_delay_ms: float | None = Field(default=None, ge=0)
     delivery_timeout_s: float | None = Field(default=None, gt=0)
     retry_backoff_s: float | None = Field(default=None, ge=0)
+    held_answers: list[str] | None = None
+    html_error_methods: list[str] | None = None
 
 
 class IdleWait(BaseModel):

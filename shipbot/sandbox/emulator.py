@@ -31,6 +31,13 @@ SANDBOX_TOKEN = "123456789:AA-sandbox-token-for-local-use-only"
 _TOKEN = re.compile(r"(\d+):[A-Za-z0-9_-]+")
 
 
+class ErrorPage(BotApiError):
+    """What a proxy in front of the Bot API answers when it fails: an HTML page, not JSON."""
+
+    def __init__(self, method: str) -> None:
+        super().__init__(502, f"Bad Gateway: {method} answered with an HTML error page")
+
+
 class BotApiEmulator:
     """Bot identity, test users, chats, files, the update queue and the logs of one sandbox.
 
@@ -52,6 +59,12 @@ class BotApiEmulator:
             raise ValueError("the bot token must look like '<bot id>:<secret>'")
         self.token = token
         self.api_delay_ms = api_delay_ms
+        # Methods that take effect but whose answer is held back (a connection lost after
+        # Telegram acted), lower-cased as Telegram reads method names; released when cleared.
+        self.held_answers: set[str] = set()
+        self._answers_released = asyncio.Event()
+        # Methods answered by a failing proxy's HTML page (lower-cased), without taking effect.
+        self.html_error_methods: set[str] = set()
         # Ids start from the clock so that a restarted sandbox does not reuse update or user ids
         # that the bot's database (which survives restarts) has seen, unless the previous run
         # issued more than one per second.
@@ -225,9 +238,17 @@ class BotApiEmulator:
         api_delay_ms: float | None = None,
         delivery_timeout_s: float | None = None,
         retry_backoff_s: float | None = None,
+        held_answers: list[str] | None = None,
+        html_error_methods: list[str] | None = None,
     ) -> dict:
         if api_delay_ms is not None:
             self.api_delay_ms = api_delay_ms
+        if held_answers is not None:
+            self.held_answers = {method.lower() for method in held_answers}
+            self._answers_released.set()
+            self._answers_released = asyncio.Event()
+        if html_error_methods is not None:
+            self.html_error_methods = {method.lower() for method in html_error_methods}
         if delivery_timeout_s is not None:
             self.delivery.timeout_s = delivery_timeout_s
         if retry_backoff_s is not None:
@@ -239,6 +260,8 @@ class BotApiEmulator:
             "api_delay_ms": self.api_delay_ms,
             "delivery_timeout_s": self.delivery.timeout_s,
             "retry_backoff_s": self.delivery.backoff_s,
+            "held_answers": sorted(self.held_answers),
+            "html_error_methods": sorted(self.html_error_methods),
         }
 
     def reset(self) -> None:
@@ -255,7 +278,10 @@ class BotApiEmulator:
         """Run a Bot API method; raises BotApiError with Telegram's code and description."""
         if self.api_delay_ms:
             await asyncio.sleep(self.api_delay_ms / 1000)
-        return await self._execute(method, params)
+        result = await self._execute(method, params)
+        if method.lower() in self.held_answers:
+            await self._answers_released.wait()
+        return result
 
     async def _execute(self, method: str, params: Params) -> Any:
         found = methods.find_method(method)
@@ -268,6 +294,8 @@ class BotApiEmulator:
         try:
             if found is None:
                 raise BotApiError(404, "Not Found: method not found")
+            if method.lower() in self.html_error_methods:
+                raise ErrorPage(found[0])
             result = found[1](self, params)
             if inspect.isawaitable(result):
                 result = await result

@@ -7,6 +7,7 @@ same app, and the emulator delivers updates to the bot's real webhook endpoint o
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import secrets
 
@@ -14,7 +15,8 @@ from aiogram.exceptions import TelegramNetworkError
 from fastapi import FastAPI
 
 from shipbot.bot.assembly import BotRuntime
-from shipbot.config import Settings
+from shipbot.config import CarrierProviderChoice, ConfigError, PaymentProviderChoice, Settings
+from shipbot.sandbox.access import QUERY, SandboxAccess
 from shipbot.sandbox.app import include_emulator
 from shipbot.sandbox.emulator import SANDBOX_TOKEN, BotApiEmulator
 from shipbot.web.app import create_app
@@ -24,10 +26,30 @@ log = logging.getLogger(__name__)
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./data/sandbox.db"
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def sandbox_settings(base: Settings, *, host: str, port: int) -> Settings:
+    """The sandbox's own settings over the environment's: sandbox providers, always."""
+    exposed = not is_loopback(host)
+    if exposed and base.sandbox_access_token is None:
+        raise ConfigError(
+            "SANDBOX_ACCESS_TOKEN",
+            f"is required to listen on {host}: the sandbox's chats and control API would be "
+            "open to anyone who reaches the port (or use --host 127.0.0.1)",
+        )
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     overrides = {
-        "bot_token": SANDBOX_TOKEN,
+        "payment_provider": PaymentProviderChoice.SANDBOX,
+        "carrier_provider": CarrierProviderChoice.SANDBOX,
+        # Exposed, the emulated Bot API is guarded by nothing but the token in its URL.
+        "bot_token": f"123456789:{secrets.token_urlsafe(32)}" if exposed else SANDBOX_TOKEN,
         "telegram_api_url": f"http://{local}:{port}/sandbox/botapi",
         "webhook_base_url": f"http://{local}:{port}",
         "webhook_secret": secrets.token_urlsafe(32),
@@ -61,4 +83,13 @@ def create_sandbox_app(settings: Settings) -> FastAPI:
 
     app = create_app(settings, register_webhook=False, on_startup=start, on_shutdown=emulator.close)
     include_emulator(app, emulator)
+    if settings.sandbox_access_token is not None:
+        app.add_middleware(SandboxAccess, token=settings.sandbox_access_token)
     return app
+
+
+def chat_page_url(settings: Settings) -> str:
+    """Where a person opens the sandbox, with the access token when it asks for one."""
+    url = f"{settings.public_base_url}/sandbox"
+    token = settings.sandbox_access_token
+    return f"{url}?{QUERY}={token}" if token else url

@@ -4,6 +4,16 @@ track_id with what the provider reports as received.
 A paid (or manually accepted) invoice credits what was received. An underpaid one credits what
 did arrive and stays open: if the payer completes it later, only the difference is credited,
 under a key of its own, so no callback, replay or poll ever credits the same money twice.
+
+A signed report is checked before it moves money (domain/payments.py), and what fails is held
+for the operator's review: recorded on the invoice (`held_cents`, `review_reason`, listed by
+`invoices_held_for_review`), logged at ERROR and told to the admin chat (bot/notifications.py).
+- A report in another currency than the invoice's credits nothing and changes nothing else
+  (neither its status nor what it says arrived is ours to trust).
+- Whatever arrives above the invoice's amount plus the tolerance is held, not credited.
+The hold is a state of the invoice, not a ledger entry: a report repeating the same numbers
+changes nothing, and the operator is told once per new reason. Such a report is readable, so
+the callback route answers it `ok`: Oxapay's retries would only repeat it.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +30,8 @@ from shipbot.db.database import Database
 from shipbot.db.models import Invoice, User
 from shipbot.db.ownership import find_owned
 from shipbot.domain.ledger import EntryKind, top_up_key
+from shipbot.domain.money import format_usd
+from shipbot.domain.payments import INVOICE_CURRENCY, credit_limit, split_received
 from shipbot.providers.payments.base import (
     InvoiceRequest,
     InvoiceState,
@@ -47,11 +60,13 @@ class Payments:
 
 @dataclass(frozen=True)
 class Credit:
-    """What a callback or a poll changed: the invoice and the amount credited now."""
+    """What a callback or a poll changed: the invoice, the amount credited now, and why the
+    report was held for review if it was held now."""
 
     invoice: Invoice
     credited_cents: int
     status_changed: bool
+    review_reason: str | None = None
 
 
 def new_invoice_id() -> str:
@@ -74,6 +89,7 @@ async def open_invoice(
             amount_cents=amount_cents,
             callback_url=payments.callback_url,
             description=f"Balance top-up {invoice_id}",
+            currency=INVOICE_CURRENCY,
             lifetime_minutes=payments.lifetime_minutes,
         )
     )
@@ -101,8 +117,9 @@ async def find_invoice(session: AsyncSession, user_id: int, invoice_id: str) -> 
 
 
 async def apply_invoice_state(database: Database, state: InvoiceState) -> Credit | None:
-    """Record what the provider reports and credit what arrived, once. None for an invoice
-    that is not ours (logged)."""
+    """Record what the provider reports and credit what arrived, once, up to the invoice's
+    limit; hold what cannot be credited for review. None for an invoice that is not ours
+    (logged)."""
     async with database.write_transaction() as session:
         invoice = await session.scalar(
             select(Invoice).where(Invoice.track_id == state.track_id).with_for_update()
@@ -110,25 +127,61 @@ async def apply_invoice_state(database: Database, state: InvoiceState) -> Credit
         if invoice is None:
             log.warning("payment report for an unknown track_id %s: ignored", state.track_id)
             return None
+        if state.currency != INVOICE_CURRENCY:
+            reason = (
+                f"reported in {state.currency}, not {INVOICE_CURRENCY}: {state.status.value}, "
+                f"{Decimal(state.received_cents).scaleb(-2)} {state.currency} received"
+            )
+            return Credit(invoice, 0, False, _hold(invoice, reason))
         previous_status = invoice.status
         credited = 0
+        held_now = None
         received = max(state.received_cents, invoice.received_cents)
-        if state.status in CREDITED_STATUSES and received > invoice.credited_cents:
-            credited = received - invoice.credited_cents
-            # The first credit is keyed by the track_id; a later completion of an underpaid
-            # invoice by the cumulative amount received, so each sum is credited once.
-            key = top_up_key(state.track_id)
-            if invoice.credited_cents:
-                key = f"{key}:{received}"
-            movement = Movement(EntryKind.TOP_UP, credited, invoice.id, key)
-            if await ledger.apply(session, invoice.user_id, movement):
-                invoice.credited_cents = received
-            else:
-                credited = 0
+        if state.status in CREDITED_STATUSES:
+            allowed, held = split_received(invoice.amount_cents, received)
+            if allowed > invoice.credited_cents:
+                credited = allowed - invoice.credited_cents
+                # The first credit is keyed by the track_id; a later completion of an underpaid
+                # invoice by the cumulative amount credited, so each sum is credited once.
+                key = top_up_key(state.track_id)
+                if invoice.credited_cents:
+                    key = f"{key}:{allowed}"
+                movement = Movement(EntryKind.TOP_UP, credited, invoice.id, key)
+                if await ledger.apply(session, invoice.user_id, movement):
+                    invoice.credited_cents = allowed
+                else:
+                    credited = 0
+            if held > invoice.held_cents:
+                invoice.held_cents = held
+                limit = format_usd(credit_limit(invoice.amount_cents))
+                held_now = _hold(
+                    invoice,
+                    f"received {format_usd(received)} on an invoice of "
+                    f"{format_usd(invoice.amount_cents)}: {format_usd(held)} above the "
+                    f"{limit} it may credit",
+                )
         invoice.received_cents = received
         if previous_status not in {status.value for status in FINAL_STATUSES}:
             invoice.status = state.status.value
-        return Credit(invoice, credited, invoice.status != previous_status)
+        return Credit(invoice, credited, invoice.status != previous_status, held_now)
+
+
+def _hold(invoice: Invoice, reason: str) -> str | None:
+    """Put the invoice under review for `reason`; the reason if it is new, else None."""
+    if invoice.review_reason == reason:
+        return None
+    invoice.review_reason = reason
+    log.error(
+        "payment report held for review: invoice %s, track_id %s, amount %s, credited %s, "
+        "held %s: %s",
+        invoice.id,
+        invoice.track_id,
+        format_usd(invoice.amount_cents),
+        format_usd(invoice.credited_cents),
+        format_usd(invoice.held_cents),
+        reason,
+    )
+    return reason
 
 
 def news_owed(invoice: Invoice) -> bool:
@@ -136,18 +189,36 @@ def news_owed(invoice: Invoice) -> bool:
     return (invoice.status, invoice.credited_cents) != (invoice.told_status, invoice.told_cents)
 
 
+def review_news_owed(invoice: Invoice) -> bool:
+    """A reason for review the operator has not been told about yet."""
+    return invoice.review_reason != invoice.told_review
+
+
 def mark_told(invoice: Invoice) -> None:
     invoice.told_status, invoice.told_cents = invoice.status, invoice.credited_cents
+    invoice.told_review = invoice.review_reason
 
 
 async def invoices_with_news(database: Database) -> list[Invoice]:
-    """Invoices whose news a crash or a failed message kept from their user."""
+    """Invoices whose news a crash or a failed message kept from their user or the operator."""
     async with database.transaction() as session:
         rows = await session.scalars(
             select(Invoice).where(
                 (Invoice.status != Invoice.told_status)
                 | (Invoice.credited_cents != Invoice.told_cents)
+                | Invoice.review_reason.is_distinct_from(Invoice.told_review)
             )
+        )
+        return list(rows)
+
+
+async def invoices_held_for_review(database: Database) -> list[Invoice]:
+    """Invoices with a report held for the operator's review, most recently changed first."""
+    async with database.transaction() as session:
+        rows = await session.scalars(
+            select(Invoice)
+            .where(Invoice.review_reason.is_not(None))
+            .order_by(Invoice.updated_at.desc(), Invoice.id)
         )
         return list(rows)
 
@@ -177,6 +248,8 @@ async def poll_open_invoices(database: Database, provider: PaymentProvider) -> l
             log.info("invoice %s not checked this round: %s", invoice.id, error.message)
             continue
         credit = await apply_invoice_state(database, state)
-        if credit is not None and (credit.credited_cents or credit.status_changed):
+        if credit is not None and (
+            credit.credited_cents or credit.status_changed or credit.review_reason
+        ):
             changes.append(credit)
     return changes

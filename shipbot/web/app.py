@@ -15,14 +15,13 @@ from fastapi import FastAPI
 from shipbot.bot.assembly import BotRuntime
 from shipbot.bot.runtime.housekeeping import run_housekeeping
 from shipbot.bot.runtime.payment_poller import run_payment_poller
-from shipbot.config import ConfigError, Settings
+from shipbot.config import ConfigError, PaymentProviderChoice, Settings
 from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.providers.payments import build_payments
-from shipbot.providers.payments.sandbox import SandboxPayments
-from shipbot.sandbox.payments_page import payment_page_router
 from shipbot.web import operations, webhook
 from shipbot.web import payments as payment_callbacks
+from shipbot.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +82,15 @@ def create_app(
             await runtime.close()
             await database.dispose()
 
-    app = FastAPI(title="shipbot", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="shipbot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.add_middleware(SecurityHeaders)
     app.include_router(webhook.router)
     app.include_router(payment_callbacks.router)
     app.include_router(operations.router)
-    if isinstance(payments.provider, SandboxPayments):
+    if settings.payment_provider is PaymentProviderChoice.SANDBOX:
+        from shipbot.sandbox.payments_page import payment_page_router
+
         app.include_router(payment_page_router(payments.provider))
     return app

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the bot runtime and admin authentication."""
+"""FastAPI dependencies: the bot runtime, admin and metrics authentication."""
 
 from __future__ import annotations
 
@@ -21,11 +21,24 @@ async def require_admin_token(
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     runtime: BotRuntime = Depends(get_runtime),
 ) -> None:
-    expected = runtime.settings.admin_api_token
+    _require_bearer(credentials, runtime.settings.admin_api_token, "admin token required")
+
+
+async def require_metrics_token(
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    runtime: BotRuntime = Depends(get_runtime),
+) -> None:
+    """Only when METRICS_TOKEN is set: unset, /metrics is for a scraper on a private network."""
+    expected = runtime.settings.metrics_token
+    if expected is not None:
+        _require_bearer(credentials, expected, "metrics token required")
+
+
+def _require_bearer(
+    credentials: HTTPAuthorizationCredentials | None, expected: str | None, detail: str
+) -> None:
     given = credentials.credentials if credentials else ""
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "admin token required",
-            headers={"WWW-Authenticate": "Bearer"},
+            status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,8 +12,9 @@ from sqlalchemy import func, select
 from shipbot.bot.assembly import BotRuntime
 from shipbot.db import migrate
 from shipbot.db.models import ProcessedUpdate
-from shipbot.web.deps import get_runtime, require_admin_token
+from shipbot.web.deps import get_runtime, require_admin_token, require_metrics_token
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 
@@ -24,8 +27,10 @@ async def healthz() -> dict:
 async def readyz(runtime: BotRuntime = Depends(get_runtime)) -> JSONResponse:
     try:
         current = await migrate.current_revision(runtime.database)
-    except Exception as error:  # any driver error means "not ready", with the reason
-        return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)
+    except Exception as error:  # any driver error means "not ready"
+        # Its text names hosts, users and databases: the log gets it, the caller does not.
+        log.warning("not ready: the database did not answer: %s", error)
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     head = migrate.head_revision()
     if current != head:
         return JSONResponse(
@@ -34,7 +39,7 @@ async def readyz(runtime: BotRuntime = Depends(get_runtime)) -> JSONResponse:
     return JSONResponse({"status": "ready", "revision": current})
 
 
-@router.get("/metrics")
+@router.get("/metrics", dependencies=[Depends(require_metrics_token)])
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

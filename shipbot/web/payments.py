@@ -16,17 +16,20 @@ from shipbot.bot.assembly import BotRuntime
 from shipbot.bot.notifications import tell_about_top_up
 from shipbot.config import PAYMENT_CALLBACK_PATH
 from shipbot.services.topups import apply_invoice_state
+from shipbot.web.bodies import read_body
 from shipbot.web.deps import get_runtime
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+# An invoice report is a small JSON object; anyone can post here, so nothing bigger is read.
+CALLBACK_BODY_LIMIT = 64 * 1024
 
 
 @router.post(PAYMENT_CALLBACK_PATH, response_class=PlainTextResponse)
 async def payment_callback(
     request: Request, runtime: BotRuntime = Depends(get_runtime)
 ) -> PlainTextResponse:
-    body = await request.body()
+    body = await read_body(request, CALLBACK_BODY_LIMIT)
     provider = runtime.payments.provider
     if not provider.verify_callback(body, request.headers.get("HMAC")):
         log.warning("payment callback with a missing or wrong HMAC refused")

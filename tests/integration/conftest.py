@@ -10,6 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tests.support.payments import SANDBOX_KEY
 from tests.support.postgres import PostgresCluster
 from tests.support.processes import ServerProcess
 from tests.support.sandbox_client import ADMIN_TOKEN, SECRET, TOKEN, EmulatorClient
@@ -61,6 +62,9 @@ def start_bot(
             "DATABASE_URL": database_url or sqlite_url,
             "ENABLE_TEST_HOOKS": "1",
             "ADMIN_API_TOKEN": ADMIN_TOKEN,
+            "PAYMENT_PROVIDER": "sandbox",
+            "CARRIER_PROVIDER": "sandbox",
+            "SANDBOX_MERCHANT_KEY": SANDBOX_KEY,
             "LOG_FORMAT": "text",
             # Shared by the processes of one test, like a volume shared by replicas.
             "LABELS_DIR": str(log_dir / "labels"),

@@ -9,7 +9,10 @@ import sys
 import httpx
 import pytest
 
+from shipbot.web.security_headers import CONTENT_SECURITY_POLICY
 from tests.support.sandbox_client import ADMIN_TOKEN, TOKEN
+
+METRICS_TOKEN = "metrics-token-0123456789-abcdefghij"
 
 
 def test_health_readiness_and_metrics(emulator, start_bot):
@@ -97,3 +100,39 @@ def test_bad_configuration_stops_serve_naming_the_variable(env, variable, tmp_pa
     assert len(lines) == 1 and lines[0].startswith(f"shipbot: configuration error: {variable}:"), (
         result.stderr
     )
+
+
+def test_no_server_banner_no_public_schema_and_security_headers(start_bot):
+    server = start_bot()
+
+    health = httpx.get(server.url + "/healthz")
+    assert "server" not in health.headers
+    assert health.headers["x-content-type-options"] == "nosniff"
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert httpx.get(server.url + path).status_code == 404, path
+
+    page = httpx.get(server.url + "/sandbox/pay/no-such-invoice")  # the sandbox payment page
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "same-origin"
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_metrics_need_the_bearer_token_when_one_is_set(start_bot):
+    server = start_bot(METRICS_TOKEN=METRICS_TOKEN)
+    url = server.url + "/metrics"
+
+    refused = [
+        httpx.get(url, headers=headers).status_code
+        for headers in (
+            {},
+            {"Authorization": f"Bearer {METRICS_TOKEN[:-1]}x"},
+            {"Authorization": f"Basic {METRICS_TOKEN}"},
+            {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+    ]
+    scraped = httpx.get(url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+
+    assert refused == [401] * 4
+    assert scraped.status_code == 200 and "shipbot_updates_total" in scraped.text

@@ -1,6 +1,6 @@
 """Top-ups over HTTP (SPEC §3.4, §6.2, G5, G6): the sandbox payment page, signed callbacks
-credited once per track_id however often and concurrently they arrive, and everything else
-refused or ignored."""
+credited once per track_id however often and concurrently they arrive, signed reports that
+cannot be credited held for review, and everything else refused or ignored."""
 
 from __future__ import annotations
 
@@ -172,6 +172,55 @@ def test_underpaid_then_completed_and_expired_invoices(emulator, start_bot, sqli
     edited = next(m for m in talk.chat.bot_messages() if m["message_id"] == second["message_id"])
     assert "expired" in edited["text"] and talk.buttons() == ["⬅️ Back", "🏠 Main menu"]
     assert len(sqlite_rows(sqlite_url, LEDGER)) == 2
+
+
+def test_signed_reports_of_too_much_or_another_currency_are_held_for_review(
+    emulator, start_bot, sqlite_url
+):
+    operator = emulator.create_user("Operator")
+    server = start_bot(ADMIN_CHAT_ID=str(operator.user_id))
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    open_invoice(talk)
+    track = track_id(sqlite_url)
+    huge = callback_body(track, "Paid", 2500, 100_000_000_000).replace(b"1000000000.0", b"1e9")
+    assert b'"value": 1e9' in huge
+    for _ in range(2):  # readable, so answered ok: Oxapay's retries would say the same
+        answer = post_callback(server.url, huge, signature(huge))
+        assert (answer.status_code, answer.text) == (200, "ok")
+    # The invoice's $25 and its $1 of tolerance are credited, once; the rest is held.
+    talk.chat.wait_for_text("$26.00 added to your balance. Balance: $26.00.")
+    assert sqlite_rows(sqlite_url, LEDGER) == [("top_up", 2600, f"top_up:{track}")]
+    ((held, reason),) = sqlite_rows(sqlite_url, "SELECT held_cents, review_reason FROM invoices")
+    assert held == 100_000_000_000 - 2600
+    assert reason.startswith("received $1,000,000,000.00 on an invoice of $25.00")
+
+    second = open_invoice(talk, "$10.00")
+    second_track = track_id_of(sqlite_url, second)
+    euros = callback_body(second_track, "Paid", 1000, 1000).replace(
+        b'"currency": "USD"', b'"currency": "EUR"'
+    )
+    answer = post_callback(server.url, euros, signature(euros))
+    assert (answer.status_code, answer.text) == (200, "ok")
+    # Not a number any payment can be: unreadable, refused.
+    beyond = callback_body(second_track, "Paid", 1000, 1000).replace(
+        b'"amount": 10.0', b'"amount": 1e400'
+    )
+    assert b"1e400" in beyond
+    assert post_callback(server.url, beyond, signature(beyond)).status_code == 400
+    emulator.wait_idle()
+    assert sqlite_rows(sqlite_url, LEDGER) == [("top_up", 2600, f"top_up:{track}")]
+    query = "SELECT status, held_cents, review_reason FROM invoices WHERE track_id = "
+    assert sqlite_rows(sqlite_url, f"{query}'{second_track}'") == [
+        ("waiting", 0, "reported in EUR, not USD: paid, 10.00 EUR received")
+    ]
+    # The operator is told each reason once; the user only of what was credited.
+    told = [m["text"] for m in operator.bot_messages()]
+    assert len(told) == 2 and all("Top-up held for review" in text for text in told)
+    assert track in told[0] and "held $999,999,974.00" in told[0]
+    assert second_track in told[1] and "reported in EUR" in told[1]
+    news = [m for m in talk.chat.bot_messages() if "added to your balance" in (m["text"] or "")]
+    assert len(news) == 1
+    assert "Balance: $26.00" in talk.say("/balance")["text"]
 
 
 def track_id_of(sqlite_url: str, invoice: dict) -> str:

@@ -7,7 +7,12 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest, TelegramConflictError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -311,3 +316,24 @@ async def test_api_delay_slows_every_call(bot: Bot, sandbox: Sandbox) -> None:
     started = time.monotonic()
     await bot.get_me()
     assert time.monotonic() - started >= 0.15
+
+
+async def test_html_error_methods_answer_a_proxys_error_page(
+    bot: Bot, sandbox: Sandbox, user_id: int
+) -> None:
+    sandbox.emulator.configure(html_error_methods=["SENDMESSAGE"])
+    async with httpx.AsyncClient(base_url=sandbox.url) as client:
+        page = await client.post(
+            f"/sandbox/botapi/bot{TOKEN}/sendMessage", json={"chat_id": user_id, "text": "hi"}
+        )
+    assert page.status_code == 502 and page.headers["content-type"].startswith("text/html")
+    with pytest.raises(ClientDecodeError):
+        await bot.send_message(user_id, "hi")
+    assert (await bot.get_me()).is_bot  # other methods still answer
+    assert sandbox.emulator.messages(user_id) == []
+    assert [call["error"] for call in sandbox.emulator.calls("sendMessage")] == [
+        "Bad Gateway: sendMessage answered with an HTML error page"
+    ] * 2
+
+    sandbox.emulator.configure(html_error_methods=[])
+    assert (await bot.send_message(user_id, "hi")).text == "hi"

@@ -91,7 +91,13 @@ async def test_idle_reset_and_settings(client: httpx.AsyncClient, sandbox: Sandb
     not_idle = await client.post("/idle", json={"timeout": 0.05})  # no webhook: it cannot drain
     assert (not_idle.status_code, not_idle.json()["pending_update_count"]) == (408, 1)
 
-    settings = {"api_delay_ms": 5, "delivery_timeout_s": 3, "retry_backoff_s": 0.1}
+    settings = {
+        "api_delay_ms": 5,
+        "delivery_timeout_s": 3,
+        "retry_backoff_s": 0.1,
+        "held_answers": ["answercallbackquery"],
+        "html_error_methods": ["sendmessage"],
+    }
     assert (await client.post("/settings", json=settings)).json() == settings
     assert (await client.get("/settings")).json() == settings
 

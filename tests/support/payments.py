@@ -7,7 +7,8 @@ import hmac
 import json
 import time
 
-SANDBOX_KEY = "sandbox-merchant-key"
+# The servers under test are started with SANDBOX_MERCHANT_KEY set to this.
+SANDBOX_KEY = "test-sandbox-merchant-key"
 
 
 def dollars(cents: int) -> float:

@@ -26,8 +26,9 @@ from shipbot.bot.runtime.scope import current_scope, reads_before_slow_calls
 from shipbot.bot.ui import balance_texts, purchase_texts
 from shipbot.bot.ui import rates_keyboards as keyboards
 from shipbot.bot.ui import rates_texts as texts
-from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction, TopUpAmount
+from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction
 from shipbot.db.models import Order, RateQuote, User, utcnow
+from shipbot.domain.money import shortfall_top_up
 from shipbot.providers.carriers import base as carriers
 from shipbot.providers.carriers.base import CarrierError
 from shipbot.services import ledger, quoting
@@ -78,7 +79,7 @@ async def _ordered(convo: Conversation, user_id: int):
     balance = await ledger.balance_of(db(), user_id)
     rate = quoting.PricedRate.from_dict(order.rate)
     return purchase_texts.payment(order, rate, balance), keyboards.ordered(
-        order.price_cents, balance
+        order.price_cents, shortfall_top_up(order.price_cents, balance)
     )
 
 
@@ -215,17 +216,18 @@ async def pay(
         callback_answer.text = purchase_texts.already_buying()
 
 
-@router.callback_query(Rates.ordered, TopUpAmount.filter())
+@router.callback_query(Rates.ordered, RatesAction.filter(F.action == "top_up"))
 async def top_up_for_order(
-    query: CallbackQuery,
-    callback_data: TopUpAmount,
-    state: FSMContext,
-    user: User,
-    payments: Payments,
+    query: CallbackQuery, state: FSMContext, user: User, payments: Payments
 ) -> None:
-    order_id = (await Conversation.load(state)).data["order"]["id"]
+    convo = await Conversation.load(state)
+    order = await quoting.find_order(db(), user.id, convo.data["order"]["id"])
+    cents = shortfall_top_up(order.price_cents, await ledger.balance_of(db(), user.id))
+    if not cents:  # money arrived since the screen was shown: it now offers Pay
+        await show_step(query, state, convo, Rates.ordered, remember=False)
+        return
     await show_prompt(query, balance_texts.creating_invoice())
-    await open_invoice(query, state, user, payments, callback_data.cents, order_id)
+    await open_invoice(query, state, user, payments, cents, order.id)
 
 
 @router.callback_query(Rates.price_changed, RatesAction.filter(F.action == "confirm_price"))

@@ -24,7 +24,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
 from aiogram.utils.i18n import I18n
@@ -47,19 +52,30 @@ class RetryLater(Exception):
 
 
 # The Bot API itself failing is not the handler's fault: the update is not done, so it is
-# left for Telegram to redeliver rather than recorded as failed.
-TRANSIENT_BOT_API_ERRORS = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
+# left for Telegram to redeliver rather than recorded as failed. ClientDecodeError is an
+# answer that is not the Bot API's JSON, such as a proxy's HTML error page (any status).
+TRANSIENT_BOT_API_ERRORS = (
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramRetryAfter,
+    ClientDecodeError,
+)
 
 
 class Outcome(StrEnum):
     HANDLED = "handled"
     FAILED = "failed"  # a handler raised; the user was told, the update is done
     DUPLICATE = "duplicate"
+    IGNORED = "ignored"  # no person sent it: recorded, no handler runs
 
 
 @dataclass(frozen=True)
 class Owner:
-    """Whose update it is: its chat, its user, and the key that serialises it."""
+    """Whose update it is: its chat, its user, and the key that serialises it.
+
+    `user_id` is None when no person sent the update (a channel or an anonymous admin posting
+    in a group, another bot, a type aiogram does not know): the bot answers people only.
+    """
 
     chat_id: int | None
     user_id: int | None
@@ -74,6 +90,8 @@ def owner_of(update: Update) -> Owner:
         return Owner(None, None, -update.update_id)
     chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
     user = getattr(event, "from_user", None)
+    if user is not None and user.is_bot:
+        user = None
     chat_id = chat.id if chat else None
     user_id = user.id if user else None
     language = user.language_code if user else None
@@ -113,14 +131,18 @@ class UpdateProcessor:
             )
             if await load_update_state(scope, owner.user_id):
                 return self._duplicate()
-            scope.locale = pick_locale(
-                scope.user.language if scope.user else None,
-                owner.language_code,
-                set(self.i18n.available_locales),
-            )
-            if self.database.is_sqlite:
-                await session.commit()  # nothing is written yet: this only frees the connection
-            outcome = await self._run_handlers(update, scope)
+            if owner.user_id is None:
+                log.info("update ignored: no person sent it")
+                outcome = Outcome.IGNORED
+            else:
+                scope.locale = pick_locale(
+                    scope.user.language if scope.user else None,
+                    owner.language_code,
+                    set(self.i18n.available_locales),
+                )
+                if self.database.is_sqlite:
+                    await session.commit()  # nothing is written yet: this only frees the connection
+                outcome = await self._run_handlers(update, scope)
             session.add(
                 ProcessedUpdate(update_id=update.update_id, chat_id=chat_id, outcome=outcome)
             )

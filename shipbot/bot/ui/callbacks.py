@@ -1,6 +1,16 @@
-"""Callback data of every button, one factory per kind of choice."""
+"""Callback data of every button, one factory per kind of choice.
+
+Callback data comes back from the client and can be forged: numbers are bounded here, so a
+forged one fails to unpack (the button is then "no longer active") instead of reaching a
+query as an integer no database column holds.
+"""
+
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 class MenuAction(CallbackData, prefix="menu"):
@@ -20,7 +30,7 @@ class EntryChoice(CallbackData, prefix="entry"):
 
 
 class UseSaved(CallbackData, prefix="use"):
-    address_id: int
+    address_id: Count
 
 
 class AddressCheck(CallbackData, prefix="chk"):
@@ -32,7 +42,7 @@ class EditField(CallbackData, prefix="fld"):
 
 
 class CityPick(CallbackData, prefix="city"):
-    index: int
+    index: Count
 
 
 class PresetPick(CallbackData, prefix="box"):
@@ -46,23 +56,23 @@ class ReviewAction(CallbackData, prefix="rev"):
 
 class BookAction(CallbackData, prefix="book"):
     action: str  # open | ship_from | ship_to | edit | rename | default | delete | confirm_delete
-    address_id: int = 0
+    address_id: Count = 0
 
 
 class OrderAction(CallbackData, prefix="ord"):
     action: str  # page | open | resend | track | repeat | refund | void
     order_id: str = ""
-    page: int = 0
+    page: Count = 0
 
 
 class TopUpAmount(CallbackData, prefix="topup"):
-    cents: int
+    cents: Count
 
 
 class RatePick(CallbackData, prefix="rate"):
     quote_id: str
-    index: int
+    index: Count
 
 
 class RatesAction(CallbackData, prefix="rates"):
-    action: str  # refresh | retry | edit | confirm_price | pay
+    action: str  # refresh | retry | edit | confirm_price | pay | top_up

@@ -7,9 +7,8 @@ from aiogram.utils.i18n import gettext as _
 
 from shipbot.bot.ui import purchase_texts
 from shipbot.bot.ui.buttons import button
-from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction, TopUpAmount
+from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction
 from shipbot.bot.ui.rates_texts import by_carrier, rate_button
-from shipbot.domain.money import TOP_UP_MIN_CENTS
 from shipbot.services.quoting import PricedRate
 
 
@@ -59,12 +58,12 @@ def price_changed() -> InlineKeyboardMarkup:
     )
 
 
-def ordered(price_cents: int, balance_cents: int) -> InlineKeyboardMarkup:
-    if balance_cents >= price_cents:
-        pay = button(purchase_texts.pay_button(price_cents), RatesAction(action="pay"))
+def ordered(price_cents: int, top_up_cents: int) -> InlineKeyboardMarkup:
+    if top_up_cents:
+        # The amount is worked out again when pressed: callback data can be forged.
+        pay = button(purchase_texts.top_up_button(top_up_cents), RatesAction(action="top_up"))
     else:
-        top_up = max(price_cents - balance_cents, TOP_UP_MIN_CENTS)
-        pay = button(purchase_texts.top_up_button(top_up), TopUpAmount(cents=top_up))
+        pay = button(purchase_texts.pay_button(price_cents), RatesAction(action="pay"))
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [pay],

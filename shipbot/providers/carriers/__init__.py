@@ -1,19 +1,21 @@
-"""Carrier providers: ShipStation API v2 when a key is configured, else the sandbox carrier."""
+"""Carrier providers: ShipStation API v2, or the sandbox carrier when CARRIER_PROVIDER=sandbox."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shipbot.config import Settings
+from shipbot.config import CarrierProviderChoice, Settings
 from shipbot.providers.carriers.base import CarrierProvider
 
 
 def build_carrier(settings: Settings) -> CarrierProvider:
-    if settings.shipstation_api_key is not None:
+    settings.require_providers()
+    if settings.carrier_provider is CarrierProviderChoice.SHIPSTATION:
         from shipbot.providers.carriers.shipstation import ShipStationCarrier
 
         return ShipStationCarrier(
             settings.shipstation_api_key.get_secret_value(),
+            shipper_phone=settings.shipper_phone,
             base_url=settings.shipstation_api_url,
             timeout=settings.carrier_timeout,
         )

@@ -1,20 +1,28 @@
-"""Payment providers: Oxapay when a merchant key is configured, else the sandbox payment page."""
+"""Payment providers: Oxapay, or the sandbox payment page when PAYMENT_PROVIDER=sandbox."""
 
 from __future__ import annotations
 
-from shipbot.config import Settings
+import secrets
+
+from shipbot.config import PaymentProviderChoice, Settings
 from shipbot.services.topups import Payments
 
 
 def build_payments(settings: Settings) -> Payments:
-    if settings.oxapay_merchant_key is not None:
+    settings.require_providers()
+    if settings.payment_provider is PaymentProviderChoice.OXAPAY:
         from shipbot.providers.payments.oxapay import OxapayPayments
 
         provider = OxapayPayments(
             settings.oxapay_merchant_key.get_secret_value(), base_url=settings.oxapay_api_url
         )
     else:
+        # Imported only here, so an app with real payments has no sandbox code loaded at all.
         from shipbot.providers.payments.sandbox import SandboxPayments
 
-        provider = SandboxPayments(public_base_url=settings.public_base_url)
+        key = settings.sandbox_merchant_key
+        provider = SandboxPayments(
+            public_base_url=settings.public_base_url,
+            merchant_key=key.get_secret_value() if key else secrets.token_urlsafe(32),
+        )
     return Payments(provider, settings.payment_callback_url, settings.invoice_lifetime_minutes)

@@ -11,12 +11,22 @@ What we rely on (docs.oxapay.com, v1):
 The received amount is the sum of `value` (the payment's worth in USD, our invoice currency)
 over the transactions Oxapay calls `confirmed`; see `_received` for the cases without one.
 The merchant key only travels in its header: logs carry method, path, status and duration.
+
+Reading is not judging. A callback or status answer that cannot be an invoice report is a
+ValueError (the callback route answers 400; a poll reads it as PaymentUnavailable and asks
+again next round): not JSON, no track_id or currency, an unknown status, an amount that is not
+a finite, non-negative number of at most `MAX_CENTS` cents (NaN, Infinity, 1e400, 10**30,
+exponents Decimal cannot hold), or `txs` that is not a list. Anything else is read, however
+odd: a currency other than the invoice's or more than the invoice asked for is a report
+services/topups.py records and holds for the operator, and the route answers `ok`, since a
+retry would carry the same numbers. Amounts are Decimals from the JSON text, never floats.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -25,6 +35,7 @@ from urllib.parse import quote
 
 import httpx
 
+from shipbot.domain.payments import MAX_CENTS
 from shipbot.providers.payments import signing
 from shipbot.providers.payments.base import (
     CreatedInvoice,
@@ -41,6 +52,8 @@ LIFETIME_MINUTES = (15, 2880)  # Oxapay refuses an invoice lifetime outside this
 _CONNECT_TIMEOUT = 5.0  # a host that does not accept a connection in 5 s will not answer at 15
 _MAX_MESSAGE = 300
 _CENT = Decimal("0.01")
+_MAX_AMOUNT = Decimal(MAX_CENTS).scaleb(-2)  # exact: 19 digits, within Decimal's 28
+_CURRENCY = re.compile(r"[A-Z0-9]{2,10}")  # USD, USDT, BTC; keeps the review reason short
 
 
 class _Secret:
@@ -140,8 +153,8 @@ class OxapayPayments:
 
     def parse_callback(self, raw_body: bytes) -> InvoiceState:
         try:
-            data = json.loads(raw_body, parse_float=Decimal, parse_constant=_no_constant)
-        except ValueError as exc:  # not JSON, or not UTF-8
+            data = _loads(raw_body)
+        except ValueError as exc:
             raise ValueError(f"the callback is not valid JSON ({exc})") from None
         if not isinstance(data, dict):
             raise ValueError("the callback is not a JSON object")
@@ -168,7 +181,7 @@ class OxapayPayments:
 
     def _data(self, response: httpx.Response) -> dict[str, Any]:
         try:
-            answer = response.json(parse_float=Decimal, parse_constant=_no_constant)
+            answer = _loads(response.content)
         except ValueError:
             answer = None
         envelope = answer if isinstance(answer, dict) else {}
@@ -201,21 +214,29 @@ def _state(data: dict[str, Any]) -> InvoiceState:
         status = PaymentStatus.parse(raw_status)  # type: ignore[arg-type]
     except (AttributeError, ValueError):
         raise ValueError(f"unknown payment status {raw_status!r}") from None
+    currency = _text(data.get("currency")).upper()
+    if not currency:
+        raise ValueError("no currency")
+    if not _CURRENCY.fullmatch(currency):
+        raise ValueError(f"currency {currency[:20]!r} is not a currency code")
     amount = _decimal(data.get("amount"), "amount")
     return InvoiceState(
         track_id=track_id,
         order_id=_text(data.get("order_id")) or None,
         status=status,
-        amount_cents=_cents(amount),
-        received_cents=_cents(_received(data, status, amount)),
-        currency=_text(data.get("currency")).upper() or "USD",
+        amount_cents=_cents(amount, "amount"),
+        received_cents=_cents(_received(data, status, amount), "the received amount"),
+        currency=currency,
     )
 
 
 def _received(data: dict[str, Any], status: PaymentStatus, amount: Decimal) -> Decimal:
     if status is PaymentStatus.MANUAL_ACCEPT:
         return amount  # the merchant accepted the invoice as paid in full, in Oxapay's panel
-    txs = [tx for tx in data.get("txs") or [] if isinstance(tx, dict)]
+    txs = data.get("txs") or []
+    if not isinstance(txs, list):
+        raise ValueError("txs is not a list")
+    txs = [tx for tx in txs if isinstance(tx, dict)]
     if any("value" in tx for tx in txs):  # callbacks: only confirmed transactions count
         confirmed = [tx for tx in txs if str(tx.get("status", "")).strip().lower() == "confirmed"]
         received = sum((_decimal(tx.get("value"), "txs.value") for tx in confirmed), Decimal(0))
@@ -244,7 +265,11 @@ def _decimal(value: Any, field: str) -> Decimal:
     return number
 
 
-def _cents(amount: Decimal) -> int:
+def _cents(amount: Decimal, field: str) -> int:
+    # Checked before quantize, which cannot hold 1e400 in 28 digits; a sum of many values
+    # is checked here too.
+    if amount > _MAX_AMOUNT:
+        raise ValueError(f"{field} is beyond any payment")
     return int(amount.quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
 
 
@@ -275,6 +300,16 @@ def _int(value: Any) -> int | None:
 def _text(value: Any) -> str:
     ok = isinstance(value, str | int) and not isinstance(value, bool)
     return str(value).strip() if ok else ""
+
+
+def _loads(raw: bytes) -> Any:
+    """JSON with its numbers as Decimals; ValueError for anything that is not readable JSON."""
+    try:
+        return json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
+    except ArithmeticError:  # an exponent Decimal cannot hold, such as 1e99999999999999999999
+        raise ValueError("a number beyond any amount") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _no_constant(name: str) -> None:

@@ -1,8 +1,9 @@
-"""The sandbox payment provider (SPEC §6.2, §7): the default without an Oxapay merchant key.
+"""The sandbox payment provider (SPEC §6.2, §7), chosen only by PAYMENT_PROVIDER=sandbox.
 
 Each invoice gets a local payment page (shipbot.sandbox.payments_page) whose buttons call
-`settle`, which sends an Oxapay-shaped callback signed with SANDBOX_MERCHANT_KEY exactly as
-Oxapay signs with a merchant key, so the bot's real callback endpoint does the crediting.
+`settle`, which sends an Oxapay-shaped callback signed with the sandbox merchant key exactly as
+Oxapay signs with a merchant key, so the bot's real callback endpoint does the crediting. The
+key is SANDBOX_MERCHANT_KEY or random per process: none is written in the source.
 
 Invoices live in this instance's memory: they do not survive a restart, and the page and the
 bot must share one instance. `invoice_state` of an unknown track_id raises
@@ -33,9 +34,6 @@ from shipbot.providers.payments.base import (
 from shipbot.providers.payments.oxapay import LIFETIME_MINUTES, OxapayPayments
 
 log = logging.getLogger(__name__)
-
-# Public on purpose: the sandbox moves no money, and tests sign callbacks with it.
-SANDBOX_MERCHANT_KEY = "sandbox-merchant-key"
 
 OUTCOMES = {
     "pay": PaymentStatus.PAID,
@@ -73,7 +71,7 @@ class SandboxPayments:
         self,
         *,
         public_base_url: str,
-        merchant_key: str = SANDBOX_MERCHANT_KEY,
+        merchant_key: str,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], datetime] = _utc_now,
         retry_delays: Sequence[float] = _RETRY_DELAYS,

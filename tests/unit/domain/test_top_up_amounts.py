@@ -1,9 +1,16 @@
 """Top-up amounts as people type them (SPEC §3.4): $10 – $10,000, clear errors otherwise."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shipbot.domain.errors import Rejected
-from shipbot.domain.money import clean_top_up
+from shipbot.domain.money import (
+    TOP_UP_MAX_CENTS,
+    TOP_UP_MIN_CENTS,
+    clean_top_up,
+    shortfall_top_up,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +56,15 @@ def test_refused(text, problem, params):
         problem,
         params,
     )
+
+
+@given(price=st.integers(1, 10_000_00), balance=st.integers(0, 20_000_00))
+def test_the_shortfall_top_up_pays_the_price_within_the_top_up_bounds(price, balance):
+    top_up = shortfall_top_up(price, balance)
+    if balance >= price:
+        assert top_up == 0
+    else:
+        assert TOP_UP_MIN_CENTS <= top_up <= TOP_UP_MAX_CENTS
+        assert balance + top_up >= price
+        # Never more than needed, except to reach the minimum.
+        assert top_up == max(price - balance, TOP_UP_MIN_CENTS)

@@ -20,14 +20,11 @@ from shipbot.providers.payments.base import (
     PaymentStatus,
 )
 from shipbot.providers.payments.oxapay import OxapayPayments
-from shipbot.providers.payments.sandbox import (
-    NO_ANSWER,
-    SANDBOX_MERCHANT_KEY,
-    SandboxPayments,
-)
+from shipbot.providers.payments.sandbox import NO_ANSWER, SandboxPayments
 from shipbot.sandbox.payments_page import payment_page_router
 
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
+SANDBOX_MERCHANT_KEY = "test-sandbox-merchant-key"
 BASE = "http://127.0.0.1:8080"
 CALLBACK = f"{BASE}/api/payments/oxapay/callback"
 REQUEST = InvoiceRequest(
@@ -81,6 +78,7 @@ def receiver() -> Receiver:
 async def sandbox(receiver, clock):
     provider = SandboxPayments(
         public_base_url=BASE + "/",
+        merchant_key=SANDBOX_MERCHANT_KEY,
         transport=httpx.MockTransport(receiver),
         clock=clock,
         retry_delays=(0, 0, 0),
@@ -100,7 +98,8 @@ async def oxapay():
 
 
 async def test_implements_the_provider_protocol() -> None:
-    provider: PaymentProvider = SandboxPayments(public_base_url=BASE)  # for the type checker
+    # For the type checker.
+    provider: PaymentProvider = SandboxPayments(public_base_url=BASE, merchant_key="k")
     await provider.close()
 
 
