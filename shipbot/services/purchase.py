@@ -139,6 +139,9 @@ async def reconcile_purchases(
         except CarrierError as error:
             log.error("order %s stays in purchasing: %s", order.id, error.message)
             continue
+        if label is not None and await _label_of_another_order(database, label.label_id):
+            # Two orders made from one rate share its id: the label found is the other's.
+            label = None
         if label is not None:
             label_files.save(label.label_id, label.pdf)
         reason = "" if label else "the purchase did not reach the carrier"
@@ -146,6 +149,11 @@ async def reconcile_purchases(
             await _settle(database, order.id, label=label, reason=reason, windows=windows)
         )
     return settled
+
+
+async def _label_of_another_order(database: Database, label_id: str) -> bool:
+    async with database.transaction() as session:
+        return await session.scalar(select(Order.id).where(Order.label_id == label_id)) is not None
 
 
 async def untold_outcomes(database: Database, grace: timedelta) -> list[Order]:

@@ -8,12 +8,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from aiogram.exceptions import TelegramUnauthorizedError
 from fastapi import FastAPI
 
 from shipbot.bot.assembly import BotRuntime
 from shipbot.bot.runtime.housekeeping import run_housekeeping
+from shipbot.bot.runtime.leadership import lead
 from shipbot.bot.runtime.payment_poller import run_payment_poller
 from shipbot.config import ConfigError, PaymentProviderChoice, Settings
 from shipbot.db import migrate
@@ -60,16 +62,16 @@ def create_app(
                     "BOT_TOKEN", "was rejected by the Bot API (Unauthorized)"
                 ) from None
             log.info("webhook set to %s", settings.webhook_url)
-        background = [
-            asyncio.create_task(
-                runtime.purchases.reconcile_forever(
-                    settings.invoice_poll_seconds,
-                    timedelta(seconds=settings.purchase_grace_seconds),
-                )
+        jobs = [
+            partial(
+                runtime.purchases.reconcile_forever,
+                settings.invoice_poll_seconds,
+                timedelta(seconds=settings.purchase_grace_seconds),
             ),
-            asyncio.create_task(run_housekeeping(database)),
-            asyncio.create_task(run_payment_poller(runtime, settings.invoice_poll_seconds)),
+            partial(run_housekeeping, database),
+            partial(run_payment_poller, runtime, settings.invoice_poll_seconds),
         ]
+        background = [asyncio.create_task(lead(database, jobs))]
         try:
             yield
         finally:

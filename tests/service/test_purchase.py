@@ -1,5 +1,6 @@
 """The purchase on a real database with the sandbox carrier (SPEC §3.3, G5): however many
-concurrent Pay presses, one hold, one label, one charge; a refused purchase costs nothing."""
+concurrent Pay presses, one hold, one label, one charge; a refused purchase costs nothing.
+Reconciliation also against a mocked ShipStation."""
 
 from __future__ import annotations
 
@@ -7,20 +8,24 @@ import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
+import respx
 
 from shipbot.db import migrate
 from shipbot.db.database import Database
-from shipbot.db.models import User, utcnow
+from shipbot.db.models import Order, User, utcnow
 from shipbot.domain.address import Address
 from shipbot.domain.ledger import EntryKind, top_up_key
 from shipbot.domain.parcel import PRESETS
 from shipbot.domain.pricing import PricingRules
 from shipbot.providers.carriers.base import Shipment, UnknownCarrierError
 from shipbot.providers.carriers.sandbox import SandboxCarrier
+from shipbot.providers.carriers.shipstation import ShipStationCarrier
 from shipbot.services import ledger, purchase, quoting
 from shipbot.services.label_files import LabelFiles
 from shipbot.services.ledger import Movement
+from tests.unit.providers import shipstation_fixtures as ss
 
 SHIPMENT = Shipment(
     ship_from=Address("John Smith", "215 Clayton St", "San Francisco", "CA", "94117"),
@@ -150,5 +155,93 @@ async def test_reconciliation_releases_a_purchase_that_never_reached_the_carrier
         assert [(o.id, o.status) for o in settled] == [(order_id, "failed")]
         assert settled[0].failure_reason == "the purchase did not reach the carrier"
         assert await balance(database) == 100_00 and carrier.purchases == 0
+    finally:
+        await database.dispose()
+
+
+def _json(data: dict, status: int = 200) -> httpx.Response:
+    return httpx.Response(
+        status, content=ss.as_json(data), headers={"content-type": "application/json"}
+    )
+
+
+async def _no_wait(seconds: float) -> None:
+    pass
+
+
+@pytest.mark.parametrize("outcome", ["label found", "none", "carrier down"])
+async def test_reconciliation_asks_shipstation_for_the_label_of_the_rate(tmp_path, outcome):
+    router = respx.MockRouter(assert_all_mocked=True)
+    router.get(f"{ss.API}/carriers").mock(return_value=_json(ss.CARRIERS))
+    router.post(f"{ss.API}/rates").mock(return_value=_json(ss.RATES_OK))
+    carrier = ShipStationCarrier(
+        ss.KEY,
+        shipper_phone=ss.SHIPPER_PHONE,
+        transport=httpx.MockTransport(router.async_handler),
+        sleep=_no_wait,
+    )
+    database, order_id, price = await prepare(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", 100_00, carrier
+    )
+    try:
+        assert (await purchase.start_purchase(database, 1, order_id)).started
+        async with database.transaction() as session:
+            rate = (await session.get(Order, order_id)).rate
+        # The crash came after ShipStation sold the label, or before the purchase reached it.
+        sold = {**ss.LABEL, "carrier_id": rate["carrier_id"], "service_code": rate["service_code"]}
+        labels = router.get(f"{ss.API}/labels").mock(
+            return_value={
+                "label found": _json(ss.labels_page(sold)),
+                "none": _json(ss.labels_page()),
+                "carrier down": _json(ss.ERROR_500, 503),
+            }[outcome]
+        )
+        router.get(ss.LABEL_PDF_URL).mock(return_value=httpx.Response(200, content=ss.PDF))
+        files = LabelFiles(tmp_path / "labels")
+
+        settled = await purchase.reconcile_purchases(database, carrier, files, timedelta(0))
+
+        assert labels.calls.last.request.url.params["rate_id"] == rate["rate_id"]
+        async with database.transaction() as session:
+            order = await session.get(Order, order_id)
+        if outcome == "label found":  # captured, and its PDF kept
+            assert [o.id for o in settled] == [order_id]
+            assert (order.status, order.label_id) == ("purchased", ss.LABEL["label_id"])
+            assert order.tracking_number == ss.LABEL["tracking_number"]
+            assert files.read(order.label_id) == ss.PDF
+            assert await balance(database) == 100_00 - price
+        elif outcome == "none":  # released: nothing was charged
+            assert [o.id for o in settled] == [order_id]
+            assert order.status == "failed"
+            assert await balance(database) == 100_00
+        else:  # left, still held, for the next round
+            assert settled == []
+            assert order.status == "purchasing"
+            assert await balance(database) == 100_00 - price
+    finally:
+        await carrier.close()
+        await database.dispose()
+
+
+async def test_reconciliation_never_takes_another_orders_label_of_the_same_rate(tmp_path):
+    carrier = CountingCarrier()
+    database, first, price = await prepare(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", 100_00, carrier
+    )
+    try:
+        async with database.transaction() as session:
+            quote_id = (await session.get(Order, first)).quote_id
+            quote = await quoting.find_quote(session, 1, quote_id)
+            second = quoting.create_order(session, 1, quote, quoting.rates_of(quote)[0]).id
+        files = LabelFiles(tmp_path / "labels")
+        assert (await purchase.start_purchase(database, 1, first)).started
+        bought = await purchase.finish_purchase(database, carrier, files, first)
+        # The second order of the same rate crashed before its purchase reached the carrier:
+        # the carrier's one label for that rate is the first order's, not a second sale.
+        assert (await purchase.start_purchase(database, 1, second)).started
+        settled = await purchase.reconcile_purchases(database, carrier, files, timedelta(0))
+        assert [(o.id, o.status) for o in settled] == [(second, "failed")]
+        assert bought.status == "purchased" and carrier.purchases == 1
+        assert await balance(database) == 100_00 - price
     finally:
         await database.dispose()

@@ -1,6 +1,6 @@
 """ShipStation API v2 as a carrier provider (SPEC §6.1), on httpx.
 
-Retry policy: reads (carriers, rates, tracking, the label PDF) are retried up to
+Retry policy: reads (carriers, rates, tracking, the label list, the label PDF) are retried up to
 `max_read_retries` times on 429 (after its Retry-After), 5xx, timeouts and connection failures.
 Writes (buying and voiding a label) are sent exactly once: a retry after a success we did not
 see would buy a second label, or report an already voided label as "refused".
@@ -59,11 +59,49 @@ _ADDRESS_TEXT = re.compile(
     r"address|postal|\bzip|\bcity\b|city_locality|state_province|\bstreet\b|phone|ship_(to|from)"
 )
 _LABEL_OPTIONS = {"label_format": "pdf", "label_layout": "4x6", "label_download_type": "url"}
-# ShipStation's status_code -> Tracking.status; "AT" (attempted delivery) needs the user's eye.
-_TRACKING_STATUS = {
-    "UN": "label_created", "NY": "label_created", "AC": "in_transit", "IT": "in_transit",
-    "DE": "delivered", "SP": "delivered", "EX": "exception", "AT": "exception",
+# Tracking codes -> Tracking.status. The v2 document's status_code and status_detail_code take
+# the long codes (its tracking_status_detail_code enum, every value listed here); the API has
+# also answered status_code in two letters. "exception" is whatever needs the user's eye:
+# a failed attempt, a parcel held, damaged, refused or coming back, one to collect.
+_TRACKING_CODES = {
+    "label_created": (
+        "UN", "NY", "AWAITING_DESPATCH", "COLLECTION_REQUESTED", "COLLECTION_FAILED",
+        "ELEC_ADVICE_RECD_BY_CARRIER", "AWAITING_ELECTRONIC_ADVICE",
+        "NOT_YET_RECEIVED_BY_CARRIER",
+    ),
+    "in_transit": (
+        "AC", "IT", "DESPATCHED", "COLLECTION_MADE", "RECEIVED_BY_CARRIER",
+        "RECD_BY_CARRIER_NO_ELEC_ADVICE", "IN_TRANSIT", "HUB_SCAN_OUT",
+        "RECEIVED_LOCAL_DELIVERY_DEPOT", "SUB_CONTRACTOR_EVENT", "SUB_CONTRACTOR_RECEIVED",
+        "CUSTOMS_CLEARED", "CUSTOMS_PROCESSING", "CARRIER_DELAYS", "DELAYED_NOT_CARRIER",
+        "DELIVERY_ARRANGED_WITH_RECIPIENT", "INFORMATION", "PARCEL_OVER_LABELLED",
+        "PARCEL_REPACKED", "PARCEL_UPDATE_NOTIFICATION_VIA_EMAIL",
+        "PARCEL_UPDATE_NOTIFICATION_VIA_SMS", "COD_AMOUNT_PAID", "CARRIER_STATUS_NOT_MAPPED",
+    ),
+    "out_for_delivery": ("OUT_FOR_DELIVERY",),
+    "delivered": (
+        "DE", "SP", "DELIVERED", "DELIVERED_SPECIFIED_SAFE_PLACE",
+        "DELIVERED_TO_ALTERNATIVE_DELIVERY_LOCATION", "DELIVERED_TO_NEIGHBOUR",
+        "DELIVERED_TO_PO_BOX", "PARCEL_COLLECTED_FROM_PICKUP_POINT", "PROOF_OF_DELIVERY",
+        "POST_TRANSIT_STATUS",
+    ),
+    "exception": (
+        "EX", "AT", "ATTEMPTED_DELIVERY", "ATTEMPTED_DELIVERY_2ND", "ATTEMPTED_DELIVERY_3RD",
+        "CUSTOMER_CARDED", "COD_AMOUNT_NOT_PAID", "CUSTOMER_IDENTIFICATION_FAILED",
+        "INVALID_METHOD_OF_PAYMENT", "NO_ACCESS_TO_RECIPIENTS_ADDRESS", "ADDRESS_QUERY",
+        "DELIVERED_DAMAGED", "DELIVERED_IN_PART", "DELIVERED_TO_LOCKER_COLLECTION_POINT",
+        "AWAITING_COLLECTION_FROM_PICKUP_POINT", "COLLECT_AT_LOCAL_PO",
+        "CUSTOMER_TO_COLLECT_FROM_CARRIER", "NOT_COLLECTED_FROM_PICKUP_POINT", "CANCELLED",
+        "CANCELLED_BEFORE_DESPATCH", "CUSTOMER_MOVED", "HAZARDOUS_PROHIBITED",
+        "NOT_DELIVERED", "NOT_DELIVERED_ADDRESSEE_DECEASED", "PARCEL_DAMAGED",
+        "PARCEL_DISPOSED", "PARCEL_LOST", "PARCEL_OUTSIDE_OF_SERVICE_CAPABILITY",
+        "REFUSED_BY_CUSTOMER", "RETURN_TO_SENDER", "HELD_BY_CARRIER",
+        "HELD_BY_CARRIER_FOR_CLEARANCE_PRE_PROCESSING", "HELD_BY_CUSTOMS",
+        "HELD_BY_EXPORT_CUSTOMS", "HELD_BY_IMPORT_CUSTOMS", "INCORRECT_DECLARATION",
+        "MISSORTED", "ROUTING_ERROR",
+    ),
 }  # fmt: skip
+_TRACKING_STATUS = {code: status for status, codes in _TRACKING_CODES.items() for code in codes}
 # Failures raised before a byte of the request left: a purchase that hit one bought nothing.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -85,6 +123,7 @@ class ShipStationCarrier:
         self,
         api_key: str,
         *,
+        shipper_phone: str,
         base_url: str = "https://api.shipstation.com/v2",
         timeout: float = 15.0,
         carriers_ttl: float = 3600.0,
@@ -94,7 +133,10 @@ class ShipStationCarrier:
     ) -> None:
         if not api_key.strip():
             raise ValueError("the ShipStation API key is empty")
+        if not (shipper_phone or "").strip():
+            raise ValueError("a shipper phone is required: ShipStation needs one on every address")
         self._key = _Secret(api_key.strip())
+        self._phone = shipper_phone.strip()
         connect = min(timeout, _CONNECT_TIMEOUT)
         self._timeout = httpx.Timeout(timeout, connect=connect)
         # The purchase waits on the carrier itself, and an abandoned one costs a reconciliation.
@@ -132,7 +174,8 @@ class ShipStationCarrier:
         if not carrier_ids:
             raise UnknownCarrierError("No carrier account is connected to ShipStation.")
         names = {s.carrier_id: s.carrier_name for s in services}
-        body = {"rate_options": {"carrier_ids": carrier_ids}, "shipment": _shipment(shipment)}
+        rate_options = {"carrier_ids": carrier_ids}
+        body = {"rate_options": rate_options, "shipment": _shipment(shipment, self._phone)}
         answer = _json(await self._read("POST", "/rates", body)).get("rate_response") or {}
         rates = [r for r in (_rate(raw, names) for raw in answer.get("rates") or []) if r]
         errors = answer.get("errors") or []
@@ -159,6 +202,29 @@ class ShipStationCarrier:
             raise PurchaseStateUnknown(
                 "ShipStation did not confirm the purchase; its state is unknown until checked."
             ) from exc
+        return await self._bought(data, rate)
+
+    async def find_label(self, rate: Rate, shipment: Shipment) -> PurchasedLabel | None:
+        """The label bought with this rate, looked up by the list's `rate_id` filter; None when
+        there is none, or only voided or failed ones (nothing was sold). Anything that does not
+        settle it one way or the other raises PurchaseStateUnknown: the order is left as it is.
+        """
+        url = httpx.URL("/labels", params={"rate_id": rate.rate_id})
+        data = _json(await self._read("GET", url))
+        labels = [label for label in data.get("labels") or [] if isinstance(label, dict)]
+        sold = [x for x in labels if x.get("status") == "completed" and x.get("voided") is not True]
+        if doubt := _doubt(data, labels, sold, rate):
+            raise PurchaseStateUnknown(f"ShipStation on rate {rate.rate_id}: {doubt}")
+        return await self._bought(sold[0], rate) if sold else None
+
+    async def void_label(self, label_id: str) -> VoidResult:
+        path = f"/labels/{quote_segment(label_id, safe='')}/void"
+        data = _json(await self._send("PUT", path))
+        approved = data.get("approved") is True
+        return VoidResult(approved=approved, message=_clean(data.get("message")))
+
+    async def _bought(self, data: dict[str, Any], rate: Rate) -> PurchasedLabel:
+        """A bought label (a label object of the API) with its PDF, downloaded now."""
         label_id, tracking = str(data.get("label_id") or ""), str(data.get("tracking_number") or "")
         url = (data.get("label_download") or {}).get("pdf") or ""
         try:
@@ -173,19 +239,6 @@ class ShipStationCarrier:
         cost = sum(_cents(money, strict=False) or 0 for money in costs)
         return PurchasedLabel(label_id, tracking, rate.service, cost, pdf)
 
-    async def find_label(self, rate: Rate, shipment: Shipment) -> PurchasedLabel | None:
-        # Not looked up automatically yet: which list filter finds a label by its rate id is
-        # not confirmed, and a wrong "not found" would release a hold on a bought label.
-        raise PurchaseStateUnknown(
-            f"check ShipStation for a label bought with rate {rate.rate_id}, then settle it"
-        )
-
-    async def void_label(self, label_id: str) -> VoidResult:
-        path = f"/labels/{quote_segment(label_id, safe='')}/void"
-        data = _json(await self._send("PUT", path))
-        approved = data.get("approved") is True
-        return VoidResult(approved=approved, message=_clean(data.get("message")))
-
     async def track(self, label_id: str) -> Tracking:
         data = _json(await self._read("GET", f"/labels/{quote_segment(label_id, safe='')}/track"))
         events = sorted(
@@ -194,7 +247,10 @@ class ShipStationCarrier:
             reverse=True,
         )
         description = _clean(data.get("status_description"))
-        status = _TRACKING_STATUS.get(str(data.get("status_code") or "UN").upper(), "in_transit")
+        # The detail code is the more specific (DELIVERED_DAMAGED beside a plain "delivered").
+        codes = [str(data.get(k) or "").upper() for k in ("status_detail_code", "status_code")]
+        codes = [code for code in codes if code] or ["UN"]  # no code yet: not scanned yet
+        status = next((_TRACKING_STATUS[c] for c in codes if c in _TRACKING_STATUS), "in_transit")
         hints = [data.get("carrier_status_description"), description]
         hints += [e.description for e in events[:1]]
         if status == "in_transit" and any("out for delivery" in str(h).lower() for h in hints):
@@ -290,10 +346,10 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _address(address: Address, residential: str) -> dict[str, Any]:
+def _address(address: Address, residential: str, shipper_phone: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": address.name,
-        "phone": address.phone or "",
+        "phone": address.phone or shipper_phone,  # required, non-empty: ours if none was given
         "address_line1": address.street1,
         "city_locality": address.city,
         "state_province": address.state,
@@ -308,13 +364,17 @@ def _address(address: Address, residential: str) -> dict[str, Any]:
     return body
 
 
-def _shipment(shipment: Shipment) -> dict[str, Any]:
+def _shipment(shipment: Shipment, shipper_phone: str) -> dict[str, Any]:
     dims = shipment.dimensions
     # Origin residential status does not change US rates; we only know it for a named company.
     sender = "no" if shipment.ship_from.company else "unknown"
+    recipient = "yes" if shipment.residential else "no"
     return {
-        "ship_from": _address(shipment.ship_from, sender),
-        "ship_to": _address(shipment.ship_to, "yes" if shipment.residential else "no"),
+        # Required by the document and nullable: none chosen, rate_options.carrier_ids decide.
+        "carrier_id": None,
+        "service_code": None,
+        "ship_from": _address(shipment.ship_from, sender, shipper_phone),
+        "ship_to": _address(shipment.ship_to, recipient, shipper_phone),
         "packages": [
             {
                 "weight": {"value": _number(shipment.ounces), "unit": "ounce"},
@@ -417,6 +477,20 @@ def _invalid_rate_errors(answer: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"message": m} for m in messages if isinstance(m, str)]
 
 
+def _doubt(
+    data: dict[str, Any], labels: list[dict[str, Any]], sold: list[dict[str, Any]], rate: Rate
+) -> str:
+    """Why a list of the labels of a rate does not tell whether it was sold; "" when it does."""
+    service = (rate.service.carrier_id, rate.service.service_code)
+    if len(labels) < (data.get("total") or 0):
+        return "more labels than one page"
+    if any((x.get("carrier_id"), x.get("service_code")) != service for x in labels):
+        return "labels of another service listed (was the filter applied?)"
+    if any(x.get("status") == "processing" for x in labels):
+        return "a label is still processing"
+    return f"{len(sold)} labels sold, void all but one" if len(sold) > 1 else ""
+
+
 def _event(raw: dict[str, Any]) -> TrackingEvent | None:
     try:
         at = datetime.fromisoformat(str(raw.get("occurred_at")))
@@ -455,8 +529,8 @@ def _is_address_error(error: dict[str, Any]) -> bool:
         return True
     if error.get("error_type") in ("account_status", "security", "system", "integrations"):
         return False  # e.g. "your account address is unverified": the operator's problem
-    text = f"{error.get('field_name') or ''} {error.get('message') or ''}".lower()
-    return bool(_ADDRESS_TEXT.search(text))
+    # The error object has no field name: its message names the field.
+    return bool(_ADDRESS_TEXT.search(str(error.get("message") or "").lower()))
 
 
 def _error_from(errors: list[dict[str, Any]]) -> CarrierError:

@@ -1,5 +1,10 @@
 """ShipStation API v2 answers, shaped after the documented JSON (docs.shipstation.com/openapi:
-list carriers, calculate rates, purchase label with rate ID, void, track, error envelope).
+list carriers, calculate rates, purchase label with rate ID, list labels, void, track, error
+envelope). The error envelopes, labels, label lists, voids and tracking are valid against the
+vendored OpenAPI document (test_shipstation_openapi checks it). The carriers and rates are not:
+the document types a service's `carrier_code` and the rate response's `created_at` as ids, wants
+the whole shipment beside the rates and has no `rate_details`; answers built from its examples
+stand in for them there.
 
 Amounts are written as Decimal so that the JSON the mock sends carries them digit for digit,
 as ShipStation does (12.34, not 12.339999...); `as_json` turns a fixture into that text.
@@ -13,6 +18,7 @@ from typing import Any
 
 API = "https://api.shipstation.com/v2"
 KEY = "TEST_KEY_not_a_secret"
+SHIPPER_PHONE = "+15125550199"  # a fictional 555-01xx number
 PDF = b"%PDF-1.4\n% label for 9405511899223197428490\n%%EOF\n"
 
 
@@ -231,7 +237,7 @@ ADDRESS_ERROR = {
     "message": "  Ship To: the ZIP code 99999\n does not exist.  ",
 }
 CARRIER_DISCONNECTED = {
-    "error_source": "shipstation",
+    "error_source": "ShipStation",
     "error_type": "business_rules",
     "error_code": "carrier_disconnected",
     "message": "The carrier account se-100002 is disconnected; reconnect it.",
@@ -253,7 +259,7 @@ def envelope(*errors: dict[str, Any]) -> dict[str, Any]:
 
 ERROR_401 = envelope(
     {
-        "error_source": "shipstation",
+        "error_source": "ShipStation",
         "error_type": "security",
         "error_code": "unauthorized",
         "message": "The API key is invalid. Please see https://docs.shipstation.com",
@@ -261,16 +267,15 @@ ERROR_401 = envelope(
 )
 ERROR_400_ADDRESS = envelope(
     {
-        "error_source": "shipstation",
+        "error_source": "ShipStation",
         "error_type": "validation",
         "error_code": "invalid_field_value",
-        "field_name": "shipment.ship_to.postal_code",
         "message": "Invalid postal code for the ship to address.",
     }
 )
 ERROR_400_OTHER = envelope(
     {
-        "error_source": "shipstation",
+        "error_source": "ShipStation",
         "error_type": "business_rules",
         "error_code": "invalid_status",
         "message": "This rate has expired. Request new rates.",
@@ -278,7 +283,7 @@ ERROR_400_OTHER = envelope(
 )
 ERROR_404 = envelope(
     {
-        "error_source": "shipstation",
+        "error_source": "ShipStation",
         "error_type": "validation",
         "error_code": "invalid_identifier",
         "message": "Label se-999 was not found.",
@@ -286,7 +291,7 @@ ERROR_404 = envelope(
 )
 ERROR_429 = envelope(
     {
-        "error_source": "shipstation",
+        "error_source": "ShipStation",
         "error_type": "system",
         "error_code": "rate_limit_exceeded",
         "message": "You have exceeded the rate limit.",
@@ -294,7 +299,7 @@ ERROR_429 = envelope(
 )
 ERROR_500 = envelope(
     {
-        "error_source": "shipstation",
+        "error_source": "ShipStation",
         "error_type": "system",
         "error_code": "unspecified",
         "message": "An unknown error occurred.",
@@ -310,12 +315,10 @@ LABEL = {
     "created_at": "2025-06-09T10:01:00.000Z",
     "shipment_cost": money("12.34"),
     "insurance_cost": money("1.05"),
-    "requested_comparison_amount": None,
     "tracking_number": "9405511899223197428490",
     "is_return_label": False,
     "rma_number": None,
     "is_international": False,
-    "batch_id": "",
     "carrier_id": "se-100001",
     "service_code": "usps_ground_advantage",
     "package_code": "package",
@@ -347,35 +350,47 @@ VOID_REFUSED = {
     "reason_code": "label_already_used",
 }
 
+
+def labels_page(*labels: dict[str, Any]) -> dict[str, Any]:
+    """GET /labels: one page holding these labels."""
+    first = {"href": f"{API}/labels?page=1&page_size=25"}
+    return {
+        "labels": list(labels),
+        "total": len(labels),
+        "page": 1,
+        "pages": 1 if labels else 0,
+        "links": {"first": first, "last": first, "prev": {}, "next": {}},
+    }
+
+
 TRACKING = {
     "tracking_number": "9405511899223197428490",
-    "status_code": "IT",
+    "status_code": "IN_TRANSIT",
+    "status_detail_code": "IN_TRANSIT",
     "status_description": "In Transit",
     "carrier_status_code": "OF",
     "carrier_status_description": "Out for Delivery, Expected Delivery by 9:00pm",
-    "shipped_date": "2025-06-09T11:59:03.289Z",
+    "ship_date": "2025-06-09T11:59:03.289Z",
     "estimated_delivery_date": "2025-06-12T11:59:03.289Z",
-    "actual_delivery_date": None,
-    "exception_description": None,
     "events": [
         {
             "occurred_at": "2025-06-09T12:32:00Z",
-            "carrier_occurred_at": "2025-06-09T05:32:00",
             "description": "Accepted at USPS Origin Facility",
             "city_locality": "OCEANSIDE",
             "state_province": "CA",
             "postal_code": "92056",
-            "country_code": "",
+            "country_code": "US",
             "company_name": "",
             "signer": "",
             "event_code": "OA",
-            "carrier_detail_code": None,
-            "status_code": "AC",
+            "carrier_detail_code": "OA",
+            "status_code": "RECEIVED_BY_CARRIER",
+            "status_description": "Accepted",
             "carrier_status_code": "OA",
+            "carrier_status_description": "Accepted at USPS Origin Facility",
         },
         {
             "occurred_at": "2025-06-12T07:10:00Z",
-            "carrier_occurred_at": "2025-06-12T09:10:00",
             "description": "Out for Delivery",
             "city_locality": "HOUSTON",
             "state_province": "TX",
@@ -384,20 +399,24 @@ TRACKING = {
             "company_name": "",
             "signer": "",
             "event_code": "OF",
-            "status_code": "IT",
+            "carrier_detail_code": "OF",
+            "status_code": "IN_TRANSIT",
+            "status_description": "In Transit",
             "carrier_status_code": "OF",
+            "carrier_status_description": "Out for Delivery",
         },
         {
             "occurred_at": "2025-06-10T22:04:00Z",
-            "carrier_occurred_at": "2025-06-10T17:04:00",
             "description": "In Transit to Next Facility",
             "city_locality": "",
-            "state_province": "",
+            "state_province": "TX",
             "postal_code": "",
-            "country_code": "",
             "event_code": "NT",
-            "status_code": "IT",
+            "carrier_detail_code": "NT",
+            "status_code": "IN_TRANSIT",
+            "status_description": "In Transit",
             "carrier_status_code": "NT",
+            "carrier_status_description": "In Transit to Next Facility",
         },
     ],
 }

@@ -79,7 +79,10 @@ def sleep() -> FakeSleep:
 @pytest.fixture
 async def carrier(router, sleep):
     client = ShipStationCarrier(
-        fx.KEY, transport=httpx.MockTransport(router.async_handler), sleep=sleep
+        fx.KEY,
+        shipper_phone=fx.SHIPPER_PHONE,
+        transport=httpx.MockTransport(router.async_handler),
+        sleep=sleep,
     )
     yield client
     await client.close()
@@ -96,7 +99,8 @@ def rate_for(rate_id: str = "se-rate-ga") -> Rate:
 
 
 async def test_implements_the_provider_protocol() -> None:
-    provider: CarrierProvider = ShipStationCarrier(fx.KEY)  # checked by the type checker
+    # checked by the type checker
+    provider: CarrierProvider = ShipStationCarrier(fx.KEY, shipper_phone=fx.SHIPPER_PHONE)
     await provider.close()
 
 
@@ -128,6 +132,8 @@ async def test_rates_request_body_field_by_field(carrier, router, carriers_route
     body = json.loads(request.content, parse_float=Decimal)
     assert body["rate_options"] == {"carrier_ids": ["se-100001", "se-100002"]}
     shipment = body["shipment"]
+    # Required by the document, and null: rate_options.carrier_ids chooses the carriers.
+    assert (shipment["carrier_id"], shipment["service_code"]) == (None, None)
     assert shipment["ship_from"] == {
         "name": "Jane Sender",
         "company_name": "Acme Widgets LLC",
@@ -142,7 +148,7 @@ async def test_rates_request_body_field_by_field(carrier, router, carriers_route
     }
     assert shipment["ship_to"] == {
         "name": "John Doe",
-        "phone": "",
+        "phone": fx.SHIPPER_PHONE,  # the recipient's phone was skipped: ours, never a blank
         "address_line1": "525 S Winchester Blvd",
         "city_locality": "San Jose",
         "state_province": "CA",
@@ -225,7 +231,9 @@ async def test_carriers_are_cached_between_quotes(carrier, router, carriers_rout
 async def test_carriers_are_fetched_again_once_the_cache_expires(router, carriers_route, sleep):
     router.post(f"{fx.API}/rates").mock(return_value=reply(fx.RATES_OK))
     transport = httpx.MockTransport(router.async_handler)
-    carrier = ShipStationCarrier(fx.KEY, transport=transport, carriers_ttl=0, sleep=sleep)
+    carrier = ShipStationCarrier(
+        fx.KEY, shipper_phone=fx.SHIPPER_PHONE, transport=transport, carriers_ttl=0, sleep=sleep
+    )
 
     await carrier.quote(SHIPMENT)
     await carrier.quote(SHIPMENT)
@@ -451,7 +459,8 @@ async def test_tracking_is_parsed_newest_event_first(carrier, router) -> None:
     tracking = await carrier.track("se-label-123456")
 
     assert tracking.tracking_number == "9405511899223197428490"
-    assert tracking.status == "out_for_delivery"  # "IT", and the carrier says out for delivery
+    # IN_TRANSIT, and the carrier says out for delivery
+    assert tracking.status == "out_for_delivery"
     assert tracking.status_description == "In Transit"
     assert tracking.estimated_delivery == date(2025, 6, 12)
     assert [e.occurred_at for e in tracking.events] == [
@@ -464,11 +473,35 @@ async def test_tracking_is_parsed_newest_event_first(carrier, router) -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "status"),
-    [("UN", "label_created"), ("AC", "in_transit"), ("DE", "delivered"), ("ex", "exception")],
+    ("code", "detail", "status"),
+    [
+        # The document's long codes, in status_code or status_detail_code...
+        ("DELIVERED", None, "delivered"),
+        (None, "DELIVERED_TO_NEIGHBOUR", "delivered"),
+        ("IN_TRANSIT", None, "in_transit"),
+        ("OUT_FOR_DELIVERY", "OUT_FOR_DELIVERY", "out_for_delivery"),
+        ("ATTEMPTED_DELIVERY", None, "exception"),
+        ("AWAITING_DESPATCH", None, "label_created"),
+        # ...the detail winning over the broader code...
+        ("DE", "DELIVERED_DAMAGED", "exception"),
+        ("IN_TRANSIT", "DELIVERED", "delivered"),
+        # ...and the two-letter codes the API has also sent.
+        ("UN", None, "label_created"),
+        ("AC", None, "in_transit"),
+        ("DE", None, "delivered"),
+        ("ex", None, "exception"),
+        (None, None, "label_created"),
+        ("ZZ_NEW_CODE", None, "in_transit"),
+    ],
 )
-async def test_tracking_status_codes(carrier, router, code, status) -> None:
-    answer = {**fx.TRACKING, "status_code": code, "carrier_status_description": "", "events": []}
+async def test_tracking_status_codes(carrier, router, code, detail, status) -> None:
+    answer = {
+        **fx.TRACKING,
+        "status_code": code,
+        "status_detail_code": detail,
+        "carrier_status_description": "",
+        "events": [],
+    }
     router.get(f"{fx.API}/labels/se-1/track").mock(return_value=reply(answer))
 
     assert (await carrier.track("se-1")).status == status
@@ -615,13 +648,105 @@ async def test_the_api_key_never_shows(carrier, router, carriers_route, sleep, c
 
 def test_an_empty_key_is_refused_without_echoing_it() -> None:
     with pytest.raises(ValueError, match="empty"):
-        ShipStationCarrier("   ")
+        ShipStationCarrier("   ", shipper_phone=fx.SHIPPER_PHONE)
 
 
-async def test_an_interrupted_purchase_is_left_to_the_operator(carrier, router):
-    # Without a confirmed way to find a label by its rate, "not found" could release the hold
-    # of a bought label: the state is reported unknown instead, and nothing is requested.
-    with pytest.raises(PurchaseStateUnknown) as unknown:
+def test_a_shipper_phone_is_required() -> None:
+    with pytest.raises(ValueError, match="phone"):
+        ShipStationCarrier(fx.KEY, shipper_phone=" ")
+
+
+# --- reconciling an interrupted purchase --------------------------------------------------------
+
+
+def label(**changes: object) -> dict:
+    """The label ShipStation lists for a purchase of rate_for() (same carrier and service)."""
+    return {**fx.LABEL, **changes}
+
+
+@pytest.fixture
+def labels_route(router):
+    return router.get(f"{fx.API}/labels")
+
+
+async def test_find_label_looks_the_rate_up_and_downloads_its_pdf(carrier, router, labels_route):
+    labels_route.mock(return_value=reply(fx.labels_page(label())))
+    pdf = router.get(fx.LABEL_PDF_URL).mock(return_value=httpx.Response(200, content=fx.PDF))
+
+    found = await carrier.find_label(rate_for(), SHIPMENT)
+
+    request = labels_route.calls.last.request
+    assert dict(request.url.params) == {"rate_id": "se-rate-ga"}
+    assert request.headers["API-Key"] == fx.KEY
+    assert (found.label_id, found.tracking_number) == ("se-label-123456", "9405511899223197428490")
+    assert (found.cost_cents, found.pdf, found.service) == (1234 + 105, fx.PDF, rate_for().service)
+    assert pdf.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [],
+        # A voided label is no sale, nor one that failed.
+        [label(status="voided", voided=True, voided_at="2025-06-09T11:00:00Z")],
+        [label(voided=True, voided_at="2025-06-09T11:00:00Z")],
+        [label(status="error")],
+    ],
+    ids=["none", "voided", "voided-flag", "error"],
+)
+async def test_find_label_without_a_sold_label_is_none(carrier, labels_route, labels) -> None:
+    labels_route.mock(return_value=reply(fx.labels_page(*labels)))
+
+    assert await carrier.find_label(rate_for(), SHIPMENT) is None
+
+
+async def test_find_label_takes_the_sold_one_beside_a_voided_one(carrier, router, labels_route):
+    voided = label(label_id="se-label-1", status="voided", voided=True)
+    labels_route.mock(return_value=reply(fx.labels_page(voided, label())))
+    router.get(fx.LABEL_PDF_URL).mock(return_value=httpx.Response(200, content=fx.PDF))
+
+    assert (await carrier.find_label(rate_for(), SHIPMENT)).label_id == "se-label-123456"
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (fx.labels_page(label(status="processing")), "still processing"),
+        (fx.labels_page(label(label_id="se-label-1"), label()), "2 labels sold"),
+        # A label of another service cannot be this rate's: the filter was not applied.
+        (fx.labels_page(label(), label(service_code="usps_priority_mail")), "another service"),
+        ({**fx.labels_page(label()), "total": 2, "pages": 2}, "more labels"),
+    ],
+    ids=["processing", "two-sold", "other-service", "more-pages"],
+)
+async def test_find_label_that_cannot_tell_leaves_the_order(carrier, labels_route, answer, why):
+    labels_route.mock(return_value=reply(answer))
+
+    with pytest.raises(PurchaseStateUnknown, match=why):
         await carrier.find_label(rate_for(), SHIPMENT)
-    assert "se-rate-ga" in unknown.value.message
-    assert not router.calls
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [reply(fx.ERROR_500, 500), httpx.ReadTimeout("timed out")],
+    ids=["5xx", "timeout"],
+)
+async def test_find_label_while_shipstation_is_down_is_unavailable(
+    carrier, labels_route, sleep, failure
+):
+    labels_route.mock(side_effect=[failure] * 3)
+
+    with pytest.raises(CarrierUnavailable):
+        await carrier.find_label(rate_for(), SHIPMENT)
+
+    assert labels_route.call_count == 3  # a read: retried, then left for the next round
+
+
+async def test_find_label_whose_pdf_fails_is_left_for_the_next_round(carrier, router, labels_route):
+    labels_route.mock(return_value=reply(fx.labels_page(label())))
+    router.get(fx.LABEL_PDF_URL).mock(return_value=httpx.Response(404))
+
+    with pytest.raises(LabelDownloadFailed) as raised:
+        await carrier.find_label(rate_for(), SHIPMENT)
+
+    assert raised.value.label_id == "se-label-123456"
