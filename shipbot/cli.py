@@ -1,4 +1,4 @@
-"""The `shipbot` command line: serve, poll, webhook, migrate, sandbox."""
+"""The `shipbot` command line: serve, poll, webhook, migrate, doctor, backup, sandbox."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
-from shipbot.config import ConfigError, Settings, load_settings
+from shipbot.config import ConfigError, LogFormat, Settings, load_settings
 from shipbot.logs import configure_logging
 
 app = typer.Typer(help="shipbot: discounted US shipping labels in Telegram.", no_args_is_help=True)
@@ -132,6 +132,19 @@ def _with_bot(settings: Settings, action: Callable[[Any], Any]) -> Any:
     return asyncio.run(run())
 
 
+@app.command()
+def doctor() -> None:
+    """Check configuration, database, Bot API, webhook, providers and disk; exit 1 on a FAIL."""
+    from shipbot.doctor import Verdict, examine
+
+    configure_logging(LogFormat.TEXT, "ERROR")  # the verdicts are the output
+    findings = asyncio.run(examine())
+    for finding in findings:
+        typer.echo(finding.line())
+    if any(finding.verdict is Verdict.FAIL for finding in findings):
+        raise typer.Exit(1)
+
+
 @webhook_app.command("set")
 @reports_config_errors
 def webhook_set(drop_pending_updates: DropPending = False) -> None:
@@ -185,3 +198,21 @@ def sandbox(
     print(f"shipbot sandbox: open {chat_page_url(settings)}", file=sys.stderr, flush=True)
     # The chat page holds long polls open; do not let them delay Ctrl+C.
     _run_http(application, host, port, grace_seconds=3)
+
+
+@app.command()
+@reports_config_errors
+def backup(
+    dest: Annotated[str, typer.Argument(help="File to write the copy to.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite DEST if it exists.")] = False,
+) -> None:
+    """Copy the SQLite database to DEST while the server runs (PostgreSQL: use pg_dump)."""
+    from shipbot.db.backup import BackupError, backup_sqlite
+
+    settings = _settings()
+    try:
+        source = backup_sqlite(settings.database_url, dest, force=force)
+    except BackupError as error:
+        typer.echo(f"shipbot: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up {source} to {dest}")

@@ -78,6 +78,9 @@ class PaymentProvider(Protocol):
 
     async def invoice_state(self, track_id: str) -> InvoiceState: ...
 
+    async def accepted_currencies(self) -> list[str]:
+        """The currencies payers may use; proves the provider answers to our key."""
+
     def verify_callback(self, raw_body: bytes, signature: str | None) -> bool:
         """True only for a body signed with the merchant key (constant-time compare)."""
 

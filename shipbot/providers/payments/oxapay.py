@@ -148,6 +148,14 @@ class OxapayPayments:
             raise PaymentUnavailable("Oxapay answered about another invoice.")
         return state
 
+    async def accepted_currencies(self) -> list[str]:
+        """What payers may pay in; a cheap call that proves the merchant key works."""
+        data = await self._call("GET", "/payment/accepted-currencies")
+        currencies = data.get("list")
+        if not isinstance(currencies, list):
+            raise PaymentUnavailable("Oxapay sent an answer we could not read.")
+        return [str(currency) for currency in currencies]
+
     def verify_callback(self, raw_body: bytes, signature: str | None) -> bool:
         return signing.verify(raw_body, self._key.value, signature)
 

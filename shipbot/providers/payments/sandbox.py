@@ -134,6 +134,9 @@ class SandboxPayments:
             currency=invoice.currency,
         )
 
+    async def accepted_currencies(self) -> list[str]:
+        return ["SANDBOX"]
+
     def verify_callback(self, raw_body: bytes, signature: str | None) -> bool:
         return signing.verify(raw_body, self._key, signature)
 
