@@ -530,3 +530,23 @@ def test_a_truncated_or_extended_signature_fails() -> None:
 def test_verify_never_raises_on_a_body_of_the_wrong_type() -> None:
     assert signing.verify(None, fx.KEY, "0" * 128) is False  # type: ignore[arg-type]
     assert signing.verify("text", fx.KEY, signing.sign(b"text", fx.KEY)) is False  # type: ignore[arg-type]
+
+
+# --- key check (shipbot doctor) -----------------------------------------------------------------
+
+
+async def test_accepted_currencies_proves_the_key(oxapay, router) -> None:
+    url = INVOICE_URL.rsplit("/", 1)[0] + "/accepted-currencies"
+    route = router.get(url).mock(
+        return_value=reply({"data": {"list": ["BTC", "USDT"]}, "status": 200, "error": {}})
+    )
+    assert await oxapay.accepted_currencies() == ["BTC", "USDT"]
+    assert route.calls.last.request.headers["merchant_api_key"] == fx.KEY
+
+    route.mock(
+        return_value=reply(
+            {"data": {}, "status": 401, "error": {"message": "Invalid merchant API key"}}, 401
+        )
+    )
+    with pytest.raises(PaymentRejected, match="Invalid merchant API key"):
+        await oxapay.accepted_currencies()
