@@ -51,6 +51,9 @@ def _settings(*required: str) -> Settings:
 
 
 def _run_http(application: Any, host: str, port: int, grace_seconds: int) -> None:
+    # On SIGTERM uvicorn stops accepting connections (Telegram redelivers what it cannot
+    # deliver), lets the updates in flight commit for up to grace_seconds, then runs the
+    # lifespan's shutdown, which gives purchase jobs their own deadline.
     uvicorn.run(
         application,
         host=host,

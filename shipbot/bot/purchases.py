@@ -33,6 +33,8 @@ from shipbot.services.purchase import (
 from shipbot.services.quoting import PricedRate
 
 log = logging.getLogger(__name__)
+# Within compose's stop grace period (40 s) after uvicorn's 30 s for updates in flight.
+PURCHASE_DRAIN_SECONDS = 10
 
 
 def _die() -> None:
@@ -146,5 +148,9 @@ class PurchaseJobs:
             log.warning("could not notify the admin chat: %s", error)
 
     async def close(self) -> None:
+        """Let purchases in flight finish (a label bought is delivered now, not by the
+        reconciler after the restart); cancel what the deadline cuts off."""
+        if self.running:
+            await asyncio.wait(list(self.running), timeout=PURCHASE_DRAIN_SECONDS)
         for task in list(self.running):
             task.cancel()
