@@ -13,6 +13,7 @@ import secrets
 
 from aiogram.exceptions import TelegramNetworkError
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from shipbot.bot.assembly import BotRuntime
 from shipbot.config import CarrierProviderChoice, ConfigError, PaymentProviderChoice, Settings
@@ -81,10 +82,15 @@ def create_sandbox_app(settings: Settings) -> FastAPI:
         background.add(task)
         task.add_done_callback(background.discard)
 
-    app = create_app(settings, register_webhook=False, on_startup=start, on_shutdown=emulator.close)
+    token = settings.sandbox_access_token
+    app = create_app(
+        settings,
+        register_webhook=False,
+        on_startup=start,
+        on_shutdown=emulator.close,
+        guards=[Middleware(SandboxAccess, token=token)] if token else (),
+    )
     include_emulator(app, emulator)
-    if settings.sandbox_access_token is not None:
-        app.add_middleware(SandboxAccess, token=settings.sandbox_access_token)
     return app
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 
 from aiogram.exceptions import TelegramUnauthorizedError
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from shipbot.bot.assembly import BotRuntime
 from shipbot.bot.runtime.housekeeping import run_housekeeping
@@ -36,7 +37,9 @@ def create_app(
     register_webhook: bool = True,
     on_startup: StartupHook | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    guards: Sequence[Middleware] = (),
 ) -> FastAPI:
+    """The app; `guards` run inside the security headers, so their refusals carry them too."""
     settings.require("bot_token", "webhook_secret")
     # Built here rather than at start-up: the sandbox payment page serves this provider.
     payments = build_payments(settings)
@@ -87,6 +90,8 @@ def create_app(
     app = FastAPI(
         title="shipbot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
+    for guard in guards:
+        app.add_middleware(guard.cls, *guard.args, **guard.kwargs)
     app.add_middleware(SecurityHeaders)
     app.include_router(webhook.router)
     app.include_router(payment_callbacks.router)
