@@ -44,6 +44,16 @@ async def leader_backends(database: Database) -> list[int]:
         return [pid for (pid,) in rows]
 
 
+async def first_to_start(jobs: list[Job], candidates) -> int:
+    """The index of the first of `candidates` whose job starts."""
+    waits = {asyncio.create_task(jobs[n].started.wait()): n for n in candidates}
+    done, pending = await asyncio.wait(waits, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    assert done, "no job started"
+    return waits[next(iter(done))]
+
+
 def test_one_leader_and_a_takeover_when_it_goes(postgres_url):
     url = load_settings(_env_file=None, database_url=postgres_url).database_url
 
@@ -55,33 +65,27 @@ def test_one_leader_and_a_takeover_when_it_goes(postgres_url):
             for database, job in zip(replicas, jobs, strict=True)
         ]
         try:
-            await asyncio.wait_for(jobs[0].started.wait(), 30)
-            # The others keep trying (many rounds of RETRY) and stay followers.
+            # Whichever takes the lock first leads; the others keep trying and stay followers.
+            leader = await first_to_start(jobs, range(3))
             await asyncio.sleep(40 * RETRY)
-            assert [job.started.is_set() for job in jobs] == [True, False, False]
-            assert len(await leader_backends(replicas[0])) == 1
+            assert [job.started.is_set() for job in jobs].count(True) == 1
+            assert len(await leader_backends(replicas[leader])) == 1
 
-            # The leader dies: its connection ends, and exactly one other takes over.
-            tasks[0].cancel()
-            await asyncio.wait_for(jobs[0].stopped.wait(), 30)
-            await asyncio.wait_for(
-                asyncio.wait(
-                    [asyncio.create_task(job.started.wait()) for job in jobs[1:]],
-                    return_when=asyncio.FIRST_COMPLETED,
-                ),
-                30,
-            )
+            # The leader goes: its connection ends, and exactly one other takes over.
+            tasks[leader].cancel()
+            await asyncio.wait_for(jobs[leader].stopped.wait(), 30)
+            followers = [n for n in range(3) if n != leader]
+            new = await first_to_start(jobs, followers)
             await asyncio.sleep(40 * RETRY)
-            assert sum(job.started.is_set() for job in jobs[1:]) == 1
+            assert [jobs[n].started.is_set() for n in followers].count(True) == 1
 
-            # A leader whose connection is cut stops its jobs; a follower takes over.
-            new = 1 if jobs[1].started.is_set() else 2
-            other = 3 - new
-            (pid,) = await leader_backends(replicas[other])
-            async with replicas[other].engine.connect() as connection:
+            # A leader whose connection is cut stops its jobs; the last one takes over.
+            (last,) = (n for n in followers if n != new)
+            (pid,) = await leader_backends(replicas[last])
+            async with replicas[last].engine.connect() as connection:
                 await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             await asyncio.wait_for(jobs[new].stopped.wait(), 30)
-            await asyncio.wait_for(jobs[other].started.wait(), 30)
+            await asyncio.wait_for(jobs[last].started.wait(), 30)
         finally:
             for task in tasks:
                 task.cancel()
