@@ -19,6 +19,11 @@ app = typer.Typer(help="shipbot: discounted US shipping labels in Telegram.", no
 webhook_app = typer.Typer(help="Manage the Telegram webhook.", no_args_is_help=True)
 app.add_typer(webhook_app, name="webhook")
 
+# On SIGTERM the updates in flight get this long to commit, then the connections a few seconds
+# to close, then the purchase jobs their own PURCHASE_DRAIN_SECONDS: within compose's 40 s.
+UPDATES_DRAIN_SECONDS = 20
+CONNECTIONS_CLOSE_SECONDS = 5
+
 DropPending = Annotated[
     bool,
     typer.Option(
@@ -50,19 +55,27 @@ def _settings(*required: str) -> Settings:
     return settings
 
 
-def _run_http(application: Any, host: str, port: int, grace_seconds: int) -> None:
-    # On SIGTERM uvicorn stops accepting connections (Telegram redelivers what it cannot
-    # deliver), lets the updates in flight commit for up to grace_seconds, then runs the
-    # lifespan's shutdown, which gives purchase jobs their own deadline.
-    uvicorn.run(
+def _run_http(
+    application: Any,
+    host: str,
+    port: int,
+    drain_seconds: float,
+    close_seconds: float = CONNECTIONS_CLOSE_SECONDS,
+) -> None:
+    """Serve until SIGTERM, then drain for up to drain_seconds (shipbot/web/draining.py) and
+    give the connections close_seconds to close."""
+    from shipbot.web.draining import DrainingServer
+
+    config = uvicorn.Config(
         application,
         host=host,
         port=port,
         log_config=None,
         access_log=False,
         server_header=False,  # no "server: uvicorn" banner naming what to attack
-        timeout_graceful_shutdown=grace_seconds,
+        timeout_graceful_shutdown=close_seconds,
     )
+    DrainingServer(config, application.state.drain, drain_seconds).run()
 
 
 @app.command()
@@ -78,29 +91,33 @@ def serve(
     from shipbot.web.app import create_app
 
     settings = _settings("bot_token", "webhook_base_url", "webhook_secret")
-    # In-flight updates get time to commit; anything cut off is redelivered by Telegram.
-    _run_http(create_app(settings, register_webhook=set_webhook), host, port, grace_seconds=30)
+    _run_http(
+        create_app(settings, register_webhook=set_webhook), host, port, UPDATES_DRAIN_SECONDS
+    )
 
 
 @app.command()
 @reports_config_errors
-def poll() -> None:
-    """Long polling for local development with a real token (the webhook must be deleted)."""
-    from aiogram.exceptions import TelegramConflictError
+def poll(
+    host: Annotated[str, typer.Option(help="Interface for the payment callback.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the payment callback.")] = 8080,
+) -> None:
+    """Long polling for local development with a real token (the webhook must be deleted).
 
-    from shipbot.bot.polling import run_polling
+    The rest of the program is the same as `serve`: background jobs, and an HTTP server for
+    the payment callback and the operations endpoints."""
+    from shipbot.web.app import UpdateSource, create_app
 
     settings = _settings("bot_token")
     settings.require_providers()
-    try:
-        asyncio.run(run_polling(settings))
-    except TelegramConflictError:
+    webhook = _with_bot(settings, lambda bot: bot.get_webhook_info())
+    if webhook.url:
         typer.echo(
             "shipbot: a webhook is set for this bot; run `shipbot webhook delete` first", err=True
         )
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        pass
+        raise typer.Exit(1)
+    application = create_app(settings, updates=UpdateSource.POLLING)
+    _run_http(application, host, port, UPDATES_DRAIN_SECONDS)
 
 
 @app.command()
@@ -200,7 +217,7 @@ def sandbox(
     application = create_sandbox_app(settings)
     print(f"shipbot sandbox: open {chat_page_url(settings)}", file=sys.stderr, flush=True)
     # The chat page holds long polls open; do not let them delay Ctrl+C.
-    _run_http(application, host, port, grace_seconds=3)
+    _run_http(application, host, port, drain_seconds=3, close_seconds=1)
 
 
 @app.command()

@@ -379,7 +379,8 @@ class Settings(BaseSettings):
 
     @property
     def public_base_url(self) -> str:
-        """Where users and providers reach this server; polling mode has none of its own."""
+        """Where users and providers reach this server (in polling mode: WEBHOOK_BASE_URL when a
+        tunnel leads to the poll's port, else that port on this machine)."""
         return self.webhook_base_url or "http://127.0.0.1:8080"
 
     @property

@@ -142,11 +142,13 @@ async def _carrier(settings: Settings) -> Finding:
 
 
 async def _payments(settings: Settings) -> Finding:
-    provider = build_payments(settings).provider
+    database = Database(settings.database_url)  # the sandbox keeps its invoices there
+    provider = build_payments(settings, database).provider
     try:
         currencies = await provider.accepted_currencies()
     finally:
         await provider.close()
+        await database.dispose()
     shown = ", ".join(currencies[:8]) + (" …" if len(currencies) > 8 else "")
     return Finding("payments", Verdict.OK, f"key accepted; payers may use {shown or 'nothing'}")
 

@@ -27,6 +27,7 @@ from shipbot.bot.flows import (
 from shipbot.bot.flows.new_label import navigation
 from shipbot.bot.flows.new_label.entry import DraftExpiry
 from shipbot.bot.purchases import PurchaseJobs
+from shipbot.bot.runtime.chats import ChatTurns
 from shipbot.bot.runtime.cosmetic_calls import CosmeticCalls
 from shipbot.bot.runtime.processor import UpdateProcessor
 from shipbot.bot.runtime.prompts import StaleButtonGuard
@@ -122,6 +123,7 @@ class BotRuntime:
     i18n: I18n
     bot: Bot
     dispatcher: Dispatcher
+    chats: ChatTurns
     processor: UpdateProcessor
     quoter: Quoter
     payments: Payments
@@ -139,21 +141,29 @@ class BotRuntime:
             pricing=settings.pricing_rules,
             ttl=timedelta(minutes=settings.quote_ttl_minutes),
         )
-        payments = payments or build_payments(settings)
+        payments = payments or build_payments(settings, database)
+        chats = ChatTurns(database, bot, i18n)
         purchases = PurchaseJobs(
-            database,
+            chats,
             quoter.carrier,
             LabelFiles(settings.labels_dir),
-            bot,
-            i18n,
             settings.admin_chat_id,
             settings.refund_windows,
             kill_after_label=settings.enable_test_hooks and settings.test_kill_after_label,
         )
         dispatcher = build_dispatcher(settings, database, i18n, quoter, payments, purchases)
-        processor = UpdateProcessor(dispatcher, bot, database, i18n)
+        processor = UpdateProcessor(dispatcher, chats)
         return cls(
-            settings, database, i18n, bot, dispatcher, processor, quoter, payments, purchases
+            settings,
+            database,
+            i18n,
+            bot,
+            dispatcher,
+            chats,
+            processor,
+            quoter,
+            payments,
+            purchases,
         )
 
     async def publish_commands(self) -> None:

@@ -35,7 +35,7 @@ async def tell_about_top_up(runtime: BotRuntime, invoice: Invoice) -> None:
     is committed with the chat's new state."""
     chat_id, user_id, invoice_id = invoice.chat_id, invoice.user_id, invoice.id
     try:
-        async with runtime.processor.in_chat(chat_id, user_id) as scope:
+        async with runtime.chats.in_chat(chat_id, user_id) as scope:
             current = await scope.session.get(Invoice, invoice_id)
             if topups.news_owed(current):
                 await _tell_user(runtime, scope, current)

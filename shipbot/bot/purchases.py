@@ -14,12 +14,13 @@ from datetime import timedelta
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import BufferedInputFile
-from aiogram.utils.i18n import I18n
 
+from shipbot.bot.runtime.chats import ChatTurns
+from shipbot.bot.runtime.prompts import live_prompt_id
+from shipbot.bot.runtime.scope import UpdateScope
 from shipbot.bot.ui import purchase_texts as texts
-from shipbot.bot.ui.i18n import stored_locale
 from shipbot.db.database import Database
-from shipbot.db.models import Order, User
+from shipbot.db.models import Order
 from shipbot.domain.money import format_usd
 from shipbot.domain.orders import RefundWindows
 from shipbot.providers.carriers.base import CarrierProvider
@@ -33,7 +34,7 @@ from shipbot.services.purchase import (
 from shipbot.services.quoting import PricedRate
 
 log = logging.getLogger(__name__)
-# Within compose's stop grace period (40 s) after uvicorn's 30 s for updates in flight.
+# Within compose's stop grace period (40 s), after the 20 s drain and 5 s for connections (cli.py).
 PURCHASE_DRAIN_SECONDS = 10
 
 
@@ -43,23 +44,29 @@ def _die() -> None:
 
 @dataclass
 class PurchaseJobs:
-    database: Database
+    chats: ChatTurns
     carrier: CarrierProvider
     label_files: LabelFiles
-    bot: Bot
-    i18n: I18n
     admin_chat_id: int | None
     refund_windows: RefundWindows
     # Test hook (ENABLE_TEST_HOOKS): die by SIGKILL once the label is bought, before settling.
     kill_after_label: bool = False
     running: set[asyncio.Task] = field(default_factory=set)
 
-    def start(self, order_id: str, chat_id: int, message_id: int, locale: str) -> None:
-        task = asyncio.create_task(self._run(order_id, chat_id, message_id, locale))
+    @property
+    def database(self) -> Database:
+        return self.chats.database
+
+    @property
+    def bot(self) -> Bot:
+        return self.chats.bot
+
+    def start(self, order_id: str, chat_id: int, message_id: int) -> None:
+        task = asyncio.create_task(self._run(order_id, chat_id, message_id))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
 
-    async def _run(self, order_id: str, chat_id: int, message_id: int, locale: str) -> None:
+    async def _run(self, order_id: str, chat_id: int, message_id: int) -> None:
         try:
             order = await finish_purchase(
                 self.database,
@@ -69,7 +76,7 @@ class PurchaseJobs:
                 after_label=_die if self.kill_after_label else None,
                 windows=self.refund_windows,
             )
-            await self._announce(order, chat_id, message_id, locale)
+            await self._announce(order, chat_id, message_id)
         except Exception:
             log.exception("purchase job for order %s failed", order_id)
 
@@ -87,38 +94,38 @@ class PurchaseJobs:
             for order in settled:
                 log.info("order %s reconciled: %s", order.id, order.status)
             for order in settled + await untold_outcomes(self.database, grace):
-                # Private chats: the chat id is the user id. The old progress message is
-                # left as it is; the outcome comes as a new message.
-                await self._announce(order, order.user_id, None, await self._locale(order))
+                # Private chats: the chat id is the user id. The progress message of a job a
+                # crash cut off is no longer known, so the outcome comes as a new message.
+                await self._announce(order, order.user_id, None)
         except Exception:
             log.exception("reconciling purchases failed")
 
-    async def _locale(self, order: Order) -> str:
-        async with self.database.sessions() as session:
-            return stored_locale(await session.get(User, order.user_id), self.i18n)
-
-    async def _announce(
-        self, order: Order, chat_id: int, message_id: int | None, locale: str
-    ) -> None:
-        """Tell the user and the operator, then record it; untold, it is told again later."""
-        if await self._deliver(order, chat_id, message_id, locale):
-            await mark_told(self.database, order.id)
+    async def _announce(self, order: Order, chat_id: int, progress_id: int | None) -> None:
+        """Tell the user in a turn of their chat, recording that they were told in the same
+        commit; untold, they are told again later. Then tell the operator."""
+        async with self.chats.in_chat(chat_id, order.user_id) as scope:
+            delivered = await self._deliver(scope, order, progress_id)
+            if delivered:
+                await mark_told(scope.session, order.id)
+        if delivered:
             await self._tell_operator(order, PricedRate.from_dict(order.rate))
 
-    async def _deliver(
-        self, order: Order, chat_id: int, message_id: int | None, locale: str
-    ) -> bool:
+    async def _deliver(self, scope: UpdateScope, order: Order, progress_id: int | None) -> bool:
         rate = PricedRate.from_dict(order.rate)
-        with self.i18n.context(), self.i18n.use_locale(locale):
+        i18n = self.chats.i18n
+        with i18n.context(), i18n.use_locale(scope.locale):
             if order.status == "purchased":
                 status, caption = texts.bought(order, rate), texts.caption(order, rate)
             else:
                 status, caption = texts.failed(order), None
+        chat_id = scope.chat_id
         try:
-            if message_id is None:
-                await self.bot.send_message(chat_id, status)
+            # The progress message is edited while it is still the live prompt; once the user
+            # has moved on, editing it would change a screen behind their current one.
+            if progress_id is not None and progress_id == await live_prompt_id(scope):
+                await self.bot.edit_message_text(status, chat_id=chat_id, message_id=progress_id)
             else:
-                await self.bot.edit_message_text(status, chat_id=chat_id, message_id=message_id)
+                await self.bot.send_message(chat_id, status)
             if caption is not None:
                 pdf = self.label_files.read(order.label_id)
                 document = BufferedInputFile(pdf, filename=f"{order.tracking_number}.pdf")

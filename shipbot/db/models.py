@@ -255,6 +255,28 @@ class Invoice(Base):
     __table_args__ = (Index("ix_invoices_status_expires", "status", "expires_at"),)
 
 
+class SandboxInvoiceRecord(Base):
+    """An invoice of the sandbox payment provider, kept as Oxapay keeps its own: it outlives a
+    restart and every replica sees it. Read as shipbot.providers.payments.sandbox.SandboxInvoice.
+    """
+
+    __tablename__ = "sandbox_invoices"
+
+    track_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    callback_url: Mapped[str] = mapped_column(Text)
+    return_url: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    received_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    settled: Mapped[bool] = mapped_column(Boolean, default=False)
+    callback_status: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Refund(Base):
     """A refund request for a bought label (SPEC §3.5): the carrier's void and its answer."""
 
@@ -267,3 +289,4 @@ class Refund(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     carrier_message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+

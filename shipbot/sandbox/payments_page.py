@@ -44,7 +44,7 @@ def payment_page_router(provider: SandboxPayments) -> APIRouter:
     @router.get("/sandbox/pay/{track_id}")
     async def payment_page(track_id: str) -> Response:
         try:
-            invoice = provider.invoice(track_id)
+            invoice = await provider.invoice(track_id)
         except PaymentRejected:
             return _not_found()
         return _page(invoice)
@@ -58,7 +58,8 @@ def payment_page_router(provider: SandboxPayments) -> APIRouter:
         except PaymentRejected:
             return _not_found()
         except ValueError as exc:  # already settled, or paid after its expiry
-            return _page(provider.invoice(track_id), notice=f"Refused: {exc}.", status_code=409)
+            invoice = await provider.invoice(track_id)
+            return _page(invoice, notice=f"Refused: {exc}.", status_code=409)
         url = f"/sandbox/pay/{quote(track_id, safe='')}"
         return RedirectResponse(url, status_code=303, headers=_NO_STORE)
 
@@ -119,7 +120,7 @@ def _outcome(invoice: SandboxInvoice) -> str:
 
 
 def _not_found() -> HTMLResponse:
-    body = "<h1>Unknown invoice</h1><p>Sandbox invoices do not survive a restart of the bot.</p>"
+    body = "<h1>Unknown invoice</h1><p>The bot made no sandbox invoice with this link.</p>"
     return HTMLResponse(_layout("Unknown invoice", body), status_code=404, headers=_NO_STORE)
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.database import Database
 from shipbot.db.models import Order, utcnow
@@ -170,9 +171,10 @@ async def untold_outcomes(database: Database, grace: timedelta) -> list[Order]:
         return list(rows)
 
 
-async def mark_told(database: Database, order_id: str) -> None:
-    async with database.write_transaction() as session:
-        await session.execute(update(Order).where(Order.id == order_id).values(told_at=utcnow()))
+async def mark_told(session: AsyncSession, order_id: str) -> None:
+    """Record that the user was told how the purchase ended; written by the caller's commit."""
+    order = await session.get(Order, order_id)
+    order.told_at = utcnow()
 
 
 async def _settle(

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from enum import StrEnum
 from functools import partial
 
 from aiogram.exceptions import TelegramUnauthorizedError
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from shipbot.bot.assembly import BotRuntime
+from shipbot.bot.polling import poll_updates
 from shipbot.bot.runtime.housekeeping import run_housekeeping
 from shipbot.bot.runtime.leadership import lead
 from shipbot.bot.runtime.payment_poller import run_payment_poller
@@ -24,6 +26,7 @@ from shipbot.db.database import Database
 from shipbot.providers.payments import build_payments
 from shipbot.web import operations, webhook
 from shipbot.web import payments as payment_callbacks
+from shipbot.web.draining import Drain
 from shipbot.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -31,51 +34,66 @@ log = logging.getLogger(__name__)
 StartupHook = Callable[[FastAPI, BotRuntime], Awaitable[None]]
 
 
+class UpdateSource(StrEnum):
+    WEBHOOK = "webhook"  # serve, sandbox: Telegram posts updates to /api/telegram/webhook
+    POLLING = "polling"  # poll: the program fetches them with getUpdates
+
+
+def background_jobs(runtime: BotRuntime) -> list[Callable[[], Awaitable[None]]]:
+    """What runs beside the updates, on one process at a time (the leader)."""
+    settings = runtime.settings
+    return [
+        partial(
+            runtime.purchases.reconcile_forever,
+            settings.invoice_poll_seconds,
+            timedelta(seconds=settings.purchase_grace_seconds),
+        ),
+        partial(run_housekeeping, runtime.database),
+        partial(run_payment_poller, runtime, settings.invoice_poll_seconds),
+    ]
+
+
 def create_app(
     settings: Settings,
     *,
+    updates: UpdateSource = UpdateSource.WEBHOOK,
     register_webhook: bool = True,
     on_startup: StartupHook | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     guards: Sequence[Middleware] = (),
 ) -> FastAPI:
-    """The app; `guards` run inside the security headers, so their refusals carry them too."""
-    settings.require("bot_token", "webhook_secret")
-    # Built here rather than at start-up: the sandbox payment page serves this provider.
-    payments = build_payments(settings)
+    """The whole program, for every way of running it: the database with its pool and
+    migrations, the providers, the bot, the background jobs, the payment callback and the
+    operations endpoints; `updates` says where updates come from. `guards` run inside the
+    security headers, so their refusals carry them too."""
+    settings.require("bot_token")
+    if updates is UpdateSource.WEBHOOK:
+        settings.require("webhook_secret")
+    # Built here rather than at start-up (neither connects yet): the sandbox payment page
+    # serves this provider, and its invoices live in this database.
+    database = Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    payments = build_payments(settings, database)
+    drain = Drain()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = Database(
-            settings.database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-        )
         await migrate.upgrade(database)
         runtime = BotRuntime.build(settings, database, payments)
         app.state.runtime = runtime
-        if on_startup is not None:
-            await on_startup(app, runtime)
-        if register_webhook:
-            try:
-                await runtime.set_webhook()
-                await runtime.publish_commands()
-            except TelegramUnauthorizedError:
-                raise ConfigError(
-                    "BOT_TOKEN", "was rejected by the Bot API (Unauthorized)"
-                ) from None
-            log.info("webhook set to %s", settings.webhook_url)
-        jobs = [
-            partial(
-                runtime.purchases.reconcile_forever,
-                settings.invoice_poll_seconds,
-                timedelta(seconds=settings.purchase_grace_seconds),
-            ),
-            partial(run_housekeeping, database),
-            partial(run_payment_poller, runtime, settings.invoice_poll_seconds),
-        ]
-        background = [asyncio.create_task(lead(database, jobs))]
+        background: list[asyncio.Task] = []
         try:
+            if on_startup is not None:
+                await on_startup(app, runtime)
+            if updates is UpdateSource.POLLING:
+                await runtime.publish_commands()
+                background.append(asyncio.create_task(poll_updates(runtime, drain)))
+            elif register_webhook:
+                await _register_webhook(runtime)
+            background.append(asyncio.create_task(lead(database, background_jobs(runtime))))
             yield
         finally:
             for task in background:
@@ -92,8 +110,10 @@ def create_app(
     )
     for guard in guards:
         app.add_middleware(guard.cls, *guard.args, **guard.kwargs)
+    app.state.drain = drain
     app.add_middleware(SecurityHeaders)
-    app.include_router(webhook.router)
+    if updates is UpdateSource.WEBHOOK:
+        app.include_router(webhook.router)
     app.include_router(payment_callbacks.router)
     app.include_router(operations.router)
     if settings.payment_provider is PaymentProviderChoice.SANDBOX:
@@ -101,3 +121,12 @@ def create_app(
 
         app.include_router(payment_page_router(payments.provider))
     return app
+
+
+async def _register_webhook(runtime: BotRuntime) -> None:
+    try:
+        await runtime.set_webhook()
+        await runtime.publish_commands()
+    except TelegramUnauthorizedError:
+        raise ConfigError("BOT_TOKEN", "was rejected by the Bot API (Unauthorized)") from None
+    log.info("webhook set to %s", runtime.settings.webhook_url)

@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shipbot.bot.assembly import BotRuntime
+from shipbot.web.draining import Drain
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -15,6 +16,10 @@ _bearer = HTTPBearer(auto_error=False)
 # Dependencies are async: FastAPI runs plain functions in a thread pool, one hop per request.
 async def get_runtime(request: Request) -> BotRuntime:
     return request.app.state.runtime
+
+
+async def get_drain(request: Request) -> Drain:
+    return request.app.state.drain
 
 
 async def require_admin_token(

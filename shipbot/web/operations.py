@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from shipbot.bot.assembly import BotRuntime
 from shipbot.db import migrate
 from shipbot.db.models import ProcessedUpdate
-from shipbot.web.deps import get_runtime, require_admin_token, require_metrics_token
+from shipbot.web.deps import get_drain, get_runtime, require_admin_token, require_metrics_token
+from shipbot.web.draining import Drain
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -24,7 +25,11 @@ async def healthz() -> dict:
 
 
 @router.get("/readyz")
-async def readyz(runtime: BotRuntime = Depends(get_runtime)) -> JSONResponse:
+async def readyz(
+    runtime: BotRuntime = Depends(get_runtime), drain: Drain = Depends(get_drain)
+) -> JSONResponse:
+    if drain.draining:
+        return JSONResponse({"status": "draining"}, status_code=503)
     try:
         current = await migrate.current_revision(runtime.database)
     except Exception as error:  # any driver error means "not ready"
@@ -58,6 +63,6 @@ async def telegram_status(runtime: BotRuntime = Depends(get_runtime)) -> dict:
             if processor.last_update_at
             else None,
             "updates": {outcome.value: count for outcome, count in processor.counts.items()},
-            "chats_in_flight": len(processor.locks),
+            "chats_in_flight": len(processor.chats.locks),
         },
     }

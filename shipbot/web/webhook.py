@@ -17,7 +17,8 @@ from shipbot.bot.assembly import BotRuntime
 from shipbot.bot.runtime.processor import RetryLater
 from shipbot.config import WEBHOOK_PATH
 from shipbot.web.bodies import read_body
-from shipbot.web.deps import get_runtime
+from shipbot.web.deps import get_drain, get_runtime
+from shipbot.web.draining import Drain
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -29,8 +30,12 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 @router.post(WEBHOOK_PATH, include_in_schema=False)
 async def telegram_webhook(
-    request: Request, runtime: BotRuntime = Depends(get_runtime)
+    request: Request,
+    runtime: BotRuntime = Depends(get_runtime),
+    drain: Drain = Depends(get_drain),
 ) -> Response:
+    if drain.draining:  # shutting down: Telegram redelivers it
+        return Response(status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
     expected = runtime.settings.require("webhook_secret").encode()
     given = request.headers.get(SECRET_HEADER, "").encode()
     if not hmac.compare_digest(given, expected):
@@ -45,7 +50,8 @@ async def telegram_webhook(
         log.warning("update refused: it carries an integer beyond 64 bits")
         return Response(status_code=status.HTTP_400_BAD_REQUEST)
     try:
-        await runtime.processor.process(update)
+        with drain.update():
+            await runtime.processor.process(update)
     except RetryLater:
         return Response(status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
     return Response(status_code=status.HTTP_200_OK)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
+import httpx
+
+from tests.integration.test_top_ups import open_invoice, pay_url
+from tests.support.dialogue import Dialogue
+from tests.support.payments import SANDBOX_KEY
+from tests.support.processes import ServerProcess
 from tests.support.sandbox_client import SECRET, TOKEN
 
 
@@ -62,29 +69,33 @@ def test_poll_refuses_while_a_webhook_is_set(emulator, tmp_path):
     assert "run `shipbot webhook delete` first" in result.stderr
 
 
-def test_poll_processes_updates_with_the_same_runtime(emulator, tmp_path):
+def test_poll_runs_the_same_program_as_serve(emulator, tmp_path, log_dir):
+    """Updates from getUpdates, and beside them the payment callback and the jobs."""
     chat = emulator.create_user("Ann")
     chat.send("/start")  # held by the emulator until someone polls
-    poller = subprocess.Popen(
-        [sys.executable, "-m", "shipbot", "poll"],
-        env={
-            **os.environ,
-            "BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": emulator.botapi_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'poll.db'}",
-            "ENABLE_TEST_HOOKS": "1",
-            "PAYMENT_PROVIDER": "sandbox",
-            "CARRIER_PROVIDER": "sandbox",
-        },
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    poller = ServerProcess("poll", ["shipbot", "poll"], {}, log_dir)
+    poller.env = {
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emulator.botapi_url,
+        "WEBHOOK_BASE_URL": poller.url,  # where the payment page and the callback are reached
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'poll.db'}",
+        "ENABLE_TEST_HOOKS": "1",
+        "PAYMENT_PROVIDER": "sandbox",
+        "CARRIER_PROVIDER": "sandbox",
+        "SANDBOX_MERCHANT_KEY": SANDBOX_KEY,
+        "LABELS_DIR": str(tmp_path / "labels"),
+    }
+    poller.start()
     try:
         chat.wait_for_text("Hello, Ann!", timeout=60)
         chat.send("/count")
         chat.wait_for_text("Count: 1", timeout=60)
+        talk = Dialogue(emulator, chat)
+        invoice = open_invoice(talk)
+        with httpx.Client(timeout=30, follow_redirects=True) as browser:
+            assert browser.post(pay_url(invoice) + "/pay").status_code == 200
+        chat.wait_for_text("added to your balance", timeout=60)
+        poller.process.send_signal(signal.SIGTERM)
+        assert poller.process.wait(60) == 0
     finally:
-        poller.terminate()
-        poller.wait(30)
+        poller.stop()

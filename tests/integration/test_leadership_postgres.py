@@ -1,9 +1,10 @@
 """One replica at a time runs the background jobs on PostgreSQL; another takes over when the
-leader's connection ends (issue 9)."""
+leader's connection ends or its process is killed (issue 9)."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from sqlalchemy import text
@@ -94,3 +95,27 @@ def test_one_leader_and_a_takeover_when_it_goes(postgres_url):
                 await database.dispose()
 
     asyncio.run(scenario())
+
+
+LEADS = "this process leads the background jobs"
+
+
+def leading(servers) -> list:
+    return [server for server in servers if LEADS in server.log()]
+
+
+def test_a_killed_leader_process_is_replaced_by_another_replica(start_bot, postgres_url):
+    replicas = [start_bot(database_url=postgres_url) for _ in range(2)]
+    deadline = time.monotonic() + 30
+    while not leading(replicas):
+        assert time.monotonic() < deadline, "no replica took the lead"
+        time.sleep(0.1)
+    time.sleep(2 * leadership.RETRY_SECONDS)  # the follower has tried, and failed, meanwhile
+    (leader,) = leading(replicas)
+    (follower,) = (server for server in replicas if server is not leader)
+
+    leader.kill()  # SIGKILL: no clean-up; PostgreSQL frees the lock with the connection
+    deadline = time.monotonic() + 6 * leadership.RETRY_SECONDS
+    while LEADS not in follower.log():
+        assert time.monotonic() < deadline, f"the follower did not take over:\n{follower.log()}"
+        time.sleep(0.1)

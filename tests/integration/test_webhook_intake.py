@@ -212,6 +212,28 @@ def test_a_bot_api_html_error_page_leaves_the_update_for_redelivery(
     assert "Traceback" not in server.log()
 
 
+def test_an_apology_the_bot_api_could_not_take_is_made_on_redelivery(
+    emulator, start_bot, sqlite_url
+):
+    start_bot()
+    chat = emulator.create_user("Ann")
+    emulator.settings(html_error_methods=["sendMessage"])
+
+    update_id = chat.send("/boom")  # the handler fails, and so does its apology
+
+    assert wait_for_deliveries(emulator, update_id, 2)[:2] == [503, 503]
+    assert sqlite_rows(sqlite_url, "SELECT count(*) FROM processed_updates") == [(0,)]
+
+    emulator.settings(html_error_methods=[])
+    emulator.wait_idle()
+    statuses = [d["status"] for d in emulator.deliveries() if d["update_id"] == update_id]
+    assert statuses[-1] == 200 and set(statuses[:-1]) == {503}
+    assert [m["text"] for m in chat.bot_messages()] == ["Something went wrong, please try again."]
+    assert sqlite_rows(sqlite_url, "SELECT update_id, outcome FROM processed_updates") == [
+        (update_id, "failed")
+    ]
+
+
 def test_messages_without_a_person_as_sender_are_recorded_and_ignored(
     emulator, start_bot, sqlite_url
 ):

@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from aiogram import Bot
-from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
-from aiogram.types import Chat, Message, Update
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import Update
 from sqlalchemy import select
 
+from shipbot.bot.runtime.chats import ChatTurns
 from shipbot.bot.runtime.processor import Outcome, RetryLater, UpdateProcessor
 from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui.i18n import build_i18n
 from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.db.models import ProcessedUpdate, User
-
-TOKEN = "123456789:" + "A" * 35
-
-
-class RecordingSession(BaseSession):
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[TelegramMethod] = []
-
-    async def make_request(
-        self, bot: Bot, method: TelegramMethod, timeout: int | None = None
-    ) -> Any:
-        self.sent.append(method)
-        if isinstance(method, SendMessage):
-            return Message(
-                message_id=len(self.sent),
-                date=0,
-                chat=Chat(id=method.chat_id, type="private"),
-                text=method.text,
-            )
-        return True
-
-    async def close(self) -> None:
-        pass
-
-    async def stream_content(self, *args, **kwargs):  # pragma: no cover - not used
-        raise NotImplementedError
+from tests.support.recording_bot import TOKEN, RecordingSession
 
 
 class ScriptedDispatcher:
@@ -88,7 +60,7 @@ async def database(tmp_path):
 def make_processor(database: Database, dispatcher: ScriptedDispatcher):
     session = RecordingSession()
     bot = Bot(TOKEN, session=session)
-    return UpdateProcessor(dispatcher, bot, database, build_i18n()), session
+    return UpdateProcessor(dispatcher, ChatTurns(database, bot, build_i18n())), session
 
 
 async def rows(database: Database, model) -> list:

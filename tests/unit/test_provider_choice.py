@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from shipbot.config import ConfigError, load_settings
+from shipbot.db.database import Database
 from shipbot.providers.payments import build_payments, signing
 from shipbot.sandbox.emulator import SANDBOX_TOKEN
 from shipbot.sandbox.run import sandbox_settings
@@ -87,10 +88,11 @@ def test_an_unknown_provider_names_the_variable(monkeypatch, variable):
     assert refused.value.variable == variable
 
 
-async def test_the_sandbox_merchant_key_is_random_unless_given():
+async def test_the_sandbox_merchant_key_is_random_unless_given(tmp_path):
     chosen = settings(payment_provider="sandbox", carrier_provider="sandbox")
     given = chosen.model_copy(update={"sandbox_merchant_key": SecretStr(TEST_KEY)})
-    built = [build_payments(chosen), build_payments(chosen), build_payments(given)]
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")  # never connected
+    built = [build_payments(choice, database) for choice in (chosen, chosen, given)]
     first, second, with_key = (payments.provider for payments in built)
     body = b'{"track_id": "sbx-1"}'
 
@@ -103,6 +105,7 @@ async def test_the_sandbox_merchant_key_is_random_unless_given():
     assert with_key.verify_callback(body, signing.sign(body, TEST_KEY))
     for provider in (first, second, with_key):
         await provider.close()
+    await database.dispose()
 
 
 def _routes_and_modules(env: dict[str, str]) -> dict:

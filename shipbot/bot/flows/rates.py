@@ -22,7 +22,7 @@ from shipbot.bot.flows.new_label.states import Label, Rates
 from shipbot.bot.flows.new_label.steps import Event, db, reask, renders, show_step
 from shipbot.bot.purchases import PurchaseJobs
 from shipbot.bot.runtime.prompts import show_prompt
-from shipbot.bot.runtime.scope import current_scope, reads_before_slow_calls
+from shipbot.bot.runtime.scope import reads_before_slow_calls
 from shipbot.bot.ui import balance_texts, purchase_texts
 from shipbot.bot.ui import rates_keyboards as keyboards
 from shipbot.bot.ui import rates_texts as texts
@@ -197,9 +197,7 @@ async def pay(
         # The hold and the order's move to purchasing are committed; the label follows.
         await state.clear()
         progress = await show_prompt(query, purchase_texts.buying())
-        purchases.start(
-            order_id, query.message.chat.id, progress.message_id, current_scope().locale
-        )
+        purchases.start(order_id, query.message.chat.id, progress.message_id)
     elif start.reason == "quote_expired":
         await reask(query, state, purchase_texts.quote_expired())
     elif start.reason == "short":

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from aiogram import Bot, Dispatcher
+from aiogram import Dispatcher
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramNetworkError,
@@ -32,16 +30,15 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
-from aiogram.utils.i18n import I18n
 from sqlalchemy.exc import IntegrityError
 
 from shipbot import metrics
 from shipbot.bot.runtime.apology import apologise
-from shipbot.bot.runtime.locks import ProcessChatLocks, lock_chat_across_processes
+from shipbot.bot.runtime.chats import ChatTurns
+from shipbot.bot.runtime.locks import lock_chat_across_processes
 from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope, load_update_state
-from shipbot.bot.ui.i18n import pick_locale, stored_locale
-from shipbot.db.database import Database
-from shipbot.db.models import ProcessedUpdate, User
+from shipbot.bot.ui.i18n import pick_locale
+from shipbot.db.models import ProcessedUpdate
 from shipbot.logs import chat_id_var, update_id_var
 
 log = logging.getLogger(__name__)
@@ -99,12 +96,12 @@ def owner_of(update: Update) -> Owner:
 
 
 class UpdateProcessor:
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, database: Database, i18n: I18n) -> None:
+    def __init__(self, dispatcher: Dispatcher, chats: ChatTurns) -> None:
         self.dispatcher = dispatcher
-        self.i18n = i18n
-        self.bot = bot
-        self.database = database
-        self.locks = ProcessChatLocks()
+        self.chats = chats
+        self.i18n = chats.i18n
+        self.bot = chats.bot
+        self.database = chats.database
         self.last_update_at: datetime | None = None
         self.counts = {outcome: 0 for outcome in Outcome}
 
@@ -113,7 +110,7 @@ class UpdateProcessor:
         update_id_var.set(update.update_id)
         chat_id_var.set(owner.chat_id)
         started = time.perf_counter()
-        async with self.locks.hold(owner.lock_key):
+        async with self.chats.locks.hold(owner.lock_key):
             outcome = await self._process_locked(update, owner)
         metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
         metrics.UPDATES.labels(outcome.value).inc()
@@ -156,29 +153,6 @@ class UpdateProcessor:
                 return self._duplicate()
             return outcome
 
-    @asynccontextmanager
-    async def in_chat(self, chat_id: int, user_id: int) -> AsyncIterator[UpdateScope]:
-        """Act in a private chat outside an update (a payment arrived): under the chat's lock,
-        so no update of the chat runs meanwhile, and committed together like an update."""
-        async with self.locks.hold(chat_id), self.database.sessions() as session:
-            if not self.database.is_sqlite:
-                await lock_chat_across_processes(session, chat_id)
-            user = await session.get(User, user_id)
-            scope = UpdateScope(
-                session=session,
-                bot_id=self.bot.id,
-                update_id=0,
-                chat_id=chat_id,
-                user=user,
-                locale=stored_locale(user, self.i18n),
-            )
-            token = enter_scope(scope)
-            try:
-                yield scope
-            finally:
-                leave_scope(token)
-            await self.database.commit(session)
-
     async def _run_handlers(self, update: Update, scope: UpdateScope) -> Outcome:
         session = scope.session
         token = enter_scope(scope)
@@ -196,7 +170,12 @@ class UpdateProcessor:
             metrics.ERRORS.inc()
             await (savepoint.rollback() if savepoint else session.rollback())
             session.expunge_all()
-            await apologise(self.bot, self.i18n, update, scope.chat_id, scope.locale)
+            try:
+                await apologise(self.bot, self.i18n, update, scope.chat_id, scope.locale)
+            except TRANSIENT_BOT_API_ERRORS as error:
+                log.warning("Bot API unavailable for the apology; leaving it for redelivery")
+                await session.rollback()
+                raise RetryLater from error
             return Outcome.FAILED
         finally:
             leave_scope(token)

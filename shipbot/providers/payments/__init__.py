@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 
 from shipbot.config import PaymentProviderChoice, Settings
+from shipbot.db.database import Database
 from shipbot.services.topups import Payments
 
 
-def build_payments(settings: Settings) -> Payments:
+def build_payments(settings: Settings, database: Database) -> Payments:
+    """`database` holds the sandbox's own invoices; Oxapay keeps its invoices itself."""
     settings.require_providers()
     if settings.payment_provider is PaymentProviderChoice.OXAPAY:
         from shipbot.providers.payments.oxapay import OxapayPayments
@@ -22,6 +24,7 @@ def build_payments(settings: Settings) -> Payments:
 
         key = settings.sandbox_merchant_key
         provider = SandboxPayments(
+            database,
             public_base_url=settings.public_base_url,
             merchant_key=key.get_secret_value() if key else secrets.token_urlsafe(32),
         )

@@ -5,9 +5,10 @@ Each invoice gets a local payment page (shipbot.sandbox.payments_page) whose but
 Oxapay signs with a merchant key, so the bot's real callback endpoint does the crediting. The
 key is SANDBOX_MERCHANT_KEY or random per process: none is written in the source.
 
-Invoices live in this instance's memory: they do not survive a restart, and the page and the
-bot must share one instance. `invoice_state` of an unknown track_id raises
-PaymentRejected("unknown invoice"), as Oxapay refuses an invoice it does not know.
+Invoices live in the bot's database (table sandbox_invoices), as Oxapay keeps its own: they
+survive a restart, and any replica serves the page of an invoice another one created.
+`invoice_state` of an unknown track_id raises PaymentRejected("unknown invoice"), as Oxapay
+refuses an invoice it does not know.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
+from shipbot.db.database import Database
+from shipbot.db.models import SandboxInvoiceRecord
 from shipbot.providers.payments import signing
 from shipbot.providers.payments.base import (
     CreatedInvoice,
@@ -52,6 +56,8 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class SandboxInvoice:
+    """An invoice as read from its row, for the page to show."""
+
     track_id: str
     order_id: str
     amount_cents: int
@@ -60,15 +66,33 @@ class SandboxInvoice:
     callback_url: str
     return_url: str | None
     expires_at: datetime
-    status: PaymentStatus = PaymentStatus.WAITING
-    received_cents: int = 0
-    settled: bool = False
-    callback_status: int | None = None  # the last answer to the settle's callback
+    status: PaymentStatus
+    received_cents: int
+    settled: bool
+    callback_status: int | None  # the last answer to the settle's callback
+
+    @classmethod
+    def from_record(cls, record: SandboxInvoiceRecord) -> SandboxInvoice:
+        return cls(
+            track_id=record.track_id,
+            order_id=record.order_id,
+            amount_cents=record.amount_cents,
+            currency=record.currency,
+            description=record.description,
+            callback_url=record.callback_url,
+            return_url=record.return_url,
+            expires_at=record.expires_at,
+            status=PaymentStatus(record.status),
+            received_cents=record.received_cents,
+            settled=record.settled,
+            callback_status=record.callback_status,
+        )
 
 
 class SandboxPayments:
     def __init__(
         self,
+        database: Database,
         *,
         public_base_url: str,
         merchant_key: str,
@@ -76,11 +100,11 @@ class SandboxPayments:
         clock: Callable[[], datetime] = _utc_now,
         retry_delays: Sequence[float] = _RETRY_DELAYS,
     ) -> None:
+        self._database = database
         self._base_url = public_base_url.rstrip("/")
         self._key = merchant_key
         self._clock = clock
         self._retry_delays = tuple(retry_delays)
-        self._invoices: dict[str, SandboxInvoice] = {}
         # Only its parse_callback is used, so both providers hold callbacks to one contract;
         # its HTTP client never sends anything.
         self._oxapay = OxapayPayments(merchant_key)
@@ -101,30 +125,37 @@ class SandboxPayments:
         now = self._clock()
         expires_at = now + timedelta(minutes=lifetime)
         track_id = f"sbx-{secrets.token_hex(8)}"
-        self._invoices[track_id] = SandboxInvoice(
-            track_id=track_id,
-            order_id=request.order_id,
-            amount_cents=request.amount_cents,
-            currency=request.currency.upper(),
-            description=request.description,
-            callback_url=request.callback_url,
-            return_url=request.return_url,
-            expires_at=expires_at,
-        )
+        async with self._database.transaction() as session:
+            session.add(
+                SandboxInvoiceRecord(
+                    track_id=track_id,
+                    order_id=request.order_id,
+                    amount_cents=request.amount_cents,
+                    currency=request.currency.upper(),
+                    description=request.description,
+                    callback_url=request.callback_url,
+                    return_url=request.return_url,
+                    expires_at=expires_at,
+                    status=PaymentStatus.WAITING.value,
+                    created_at=now,
+                )
+            )
         url = f"{self._base_url}/sandbox/pay/{track_id}"
         return CreatedInvoice(track_id=track_id, payment_url=url, expires_at=expires_at)
 
-    def invoice(self, track_id: str) -> SandboxInvoice:
+    async def invoice(self, track_id: str) -> SandboxInvoice:
         """The invoice as of now: one left waiting past its expiry reads EXPIRED."""
-        invoice = self._invoices.get(track_id)
-        if invoice is None:
-            raise PaymentRejected("unknown invoice")
+        async with self._database.sessions() as session:
+            record = await session.get(SandboxInvoiceRecord, track_id)
+            if record is None:
+                raise PaymentRejected("unknown invoice")
+            invoice = SandboxInvoice.from_record(record)
         if invoice.status is PaymentStatus.WAITING and self._clock() >= invoice.expires_at:
             return replace(invoice, status=PaymentStatus.EXPIRED)
         return invoice
 
     async def invoice_state(self, track_id: str) -> InvoiceState:
-        invoice = self.invoice(track_id)
+        invoice = await self.invoice(track_id)
         return InvoiceState(
             track_id=invoice.track_id,
             order_id=invoice.order_id or None,
@@ -152,7 +183,7 @@ class SandboxPayments:
         """
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
-        invoice = self.invoice(track_id)
+        invoice = await self.invoice(track_id)
         if invoice.settled:
             raise ValueError("the invoice is already settled")
         status = OUTCOMES[outcome]
@@ -162,11 +193,29 @@ class SandboxPayments:
             PaymentStatus.PAID: invoice.amount_cents,
             PaymentStatus.UNDERPAID: max(invoice.amount_cents // 2, 1),
         }.get(status, 0)
-        # Claimed before the first await, so two concurrent settles cannot both get here.
+        # One conditional UPDATE claims the invoice, so of two settles, in one process or in
+        # two, only one gets past it.
+        async with self._database.write_transaction() as session:
+            claimed = await session.execute(
+                update(SandboxInvoiceRecord)
+                .where(
+                    SandboxInvoiceRecord.track_id == track_id,
+                    SandboxInvoiceRecord.settled.is_(False),
+                )
+                .values(status=status.value, received_cents=paid, settled=True)
+            )
+        if claimed.rowcount != 1:
+            raise ValueError("the invoice is already settled")
         invoice = replace(invoice, status=status, received_cents=paid, settled=True)
-        self._invoices[track_id] = invoice
+        # Sent outside any transaction: the bot's callback endpoint, maybe in this very process,
+        # writes to this database.
         answer = await self._deliver(invoice, _callback_body(invoice, self._clock()))
-        self._invoices[track_id] = replace(invoice, callback_status=answer)
+        async with self._database.write_transaction() as session:
+            await session.execute(
+                update(SandboxInvoiceRecord)
+                .where(SandboxInvoiceRecord.track_id == track_id)
+                .values(callback_status=answer)
+            )
         return answer
 
     async def _deliver(self, invoice: SandboxInvoice, body: bytes) -> int:

@@ -125,9 +125,12 @@ class SandboxCarrier:
     async def list_services(self) -> list[CarrierService]:
         return list(SERVICES)
 
-    async def quote(self, shipment: Shipment) -> list[Rate]:
+    async def _round_trip(self) -> None:
         if self._latency > 0:
             await asyncio.sleep(self._latency)  # what a real carrier's round trip costs
+
+    async def quote(self, shipment: Shipment) -> list[Rate]:
+        await self._round_trip()
         _check_address(shipment.ship_from, "Sender")
         _check_address(shipment.ship_to, "Recipient")
         rating = rate(shipment)
@@ -148,6 +151,7 @@ class SandboxCarrier:
         ]
 
     async def buy_label(self, rate: Rate, shipment: Shipment) -> PurchasedLabel:
+        await self._round_trip()
         parts = rate.rate_id.split("-")
         valid = (
             len(parts) == 3

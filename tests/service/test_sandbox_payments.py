@@ -1,16 +1,23 @@
-"""The sandbox payment provider and its page: invoices in memory, and callbacks signed and shaped
-so that Oxapay's own parse_callback reads them (one callback contract for both providers)."""
+"""The sandbox payment provider and its page on a real database: invoices kept there, so every
+instance on the database (a restarted bot, a second replica) serves them, and callbacks signed and
+shaped so that Oxapay's own parse_callback reads them (one callback contract for both providers).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
+from shipbot.db import migrate
+from shipbot.db.database import Database
 from shipbot.providers.payments import signing
 from shipbot.providers.payments.base import (
     InvoiceRequest,
@@ -22,6 +29,7 @@ from shipbot.providers.payments.base import (
 from shipbot.providers.payments.oxapay import OxapayPayments
 from shipbot.providers.payments.sandbox import NO_ANSWER, SandboxPayments
 from shipbot.sandbox.payments_page import payment_page_router
+from tests.support.postgres import PostgresCluster
 
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 SANDBOX_MERCHANT_KEY = "test-sandbox-merchant-key"
@@ -39,8 +47,10 @@ REQUEST = InvoiceRequest(
 class Clock:
     def __init__(self) -> None:
         self.now = T0
+        self.readings = 0  # reading an invoice reads the clock, to tell whether it expired
 
     def __call__(self) -> datetime:
+        self.readings += 1
         return self.now
 
 
@@ -74,17 +84,77 @@ def receiver() -> Receiver:
     return Receiver()
 
 
+@pytest.fixture(scope="module")
+def postgres():
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-async def sandbox(receiver, clock):
-    provider = SandboxPayments(
-        public_base_url=BASE + "/",
-        merchant_key=SANDBOX_MERCHANT_KEY,
-        transport=httpx.MockTransport(receiver),
-        clock=clock,
-        retry_delays=(0, 0, 0),
-    )
-    yield provider
-    await provider.close()
+def database_url(request, tmp_path) -> str:
+    """A SQLite file, or a fresh PostgreSQL database where a test is parametrized ON_BOTH."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        cluster = request.getfixturevalue("postgres")
+        cluster.reset_database()
+        return cluster.url.replace("postgresql://", "postgresql+asyncpg://")
+    return f"sqlite+aiosqlite:///{tmp_path / 'shipbot.db'}"
+
+
+ON_BOTH = pytest.mark.parametrize(
+    "database_url",
+    ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    indirect=True,
+)
+
+
+@pytest.fixture
+async def open_database(database_url):
+    """Opens the test's database, as each process of the bot does; disposed at the end."""
+    opened: list[Database] = []
+
+    def open_() -> Database:
+        opened.append(Database(database_url))
+        return opened[-1]
+
+    yield open_
+    for database in opened:
+        await database.dispose()
+
+
+@pytest.fixture
+async def database(open_database) -> Database:
+    database = open_database()
+    await migrate.upgrade(database)
+    return database
+
+
+@pytest.fixture
+async def make_sandbox(receiver, clock):
+    """A SandboxPayments on the given database, all sending callbacks to the one receiver."""
+    made: list[SandboxPayments] = []
+
+    def make(database: Database) -> SandboxPayments:
+        made.append(
+            SandboxPayments(
+                database,
+                public_base_url=BASE + "/",
+                merchant_key=SANDBOX_MERCHANT_KEY,
+                transport=httpx.MockTransport(receiver),
+                clock=clock,
+                retry_delays=(0, 0, 0),
+            )
+        )
+        return made[-1]
+
+    yield make
+    for provider in made:
+        await provider.close()
+
+
+@pytest.fixture
+def sandbox(make_sandbox, database) -> SandboxPayments:
+    return make_sandbox(database)
 
 
 @pytest.fixture
@@ -97,9 +167,9 @@ async def oxapay():
 # --- the provider --------------------------------------------------------------------------------
 
 
-async def test_implements_the_provider_protocol() -> None:
+async def test_implements_the_provider_protocol(database) -> None:
     # For the type checker.
-    provider: PaymentProvider = SandboxPayments(public_base_url=BASE, merchant_key="k")
+    provider: PaymentProvider = SandboxPayments(database, public_base_url=BASE, merchant_key="k")
     await provider.close()
 
 
@@ -201,7 +271,7 @@ async def test_retries_until_the_answer_is_200_ok(sandbox, receiver) -> None:
     assert await sandbox.settle(created.track_id, "pay") == 200
     assert len(receiver.requests) == 2
     assert receiver.bodies[0] == receiver.bodies[1]  # the same signed body, resent
-    assert sandbox.invoice(created.track_id).callback_status == 200
+    assert (await sandbox.invoice(created.track_id)).callback_status == 200
 
 
 async def test_a_200_without_ok_and_a_connection_failure_are_retried_too(sandbox, receiver) -> None:
@@ -225,7 +295,7 @@ async def test_no_answer_at_all_reports_no_answer(sandbox, receiver) -> None:
     receiver.answers = [httpx.ConnectError("refused")] * 4
     created = await sandbox.create_invoice(REQUEST)
     assert await sandbox.settle(created.track_id, "pay") == NO_ANSWER
-    assert sandbox.invoice(created.track_id).callback_status == NO_ANSWER
+    assert (await sandbox.invoice(created.track_id)).callback_status == NO_ANSWER
 
 
 async def test_only_the_first_settle_counts(sandbox, receiver) -> None:
@@ -284,12 +354,18 @@ async def test_unknown_track_id_and_outcome_are_refused(sandbox, receiver) -> No
 # --- the page ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def browser(sandbox):
+@asynccontextmanager
+async def page_browser(provider: SandboxPayments) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
-    app.include_router(payment_page_router(sandbox))
+    app.include_router(payment_page_router(provider))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        yield client
+
+
+@pytest.fixture
+async def browser(sandbox):
+    async with page_browser(sandbox) as client:
         yield client
 
 
@@ -378,3 +454,115 @@ async def test_unknown_invoices_and_outcomes_are_404(
     answer = await browser.request(method, path.format(track_id=created.track_id))
     assert answer.status_code == 404 and "Unknown invoice" in answer.text
     assert receiver.requests == []
+
+
+# --- one database, several instances -------------------------------------------------------------
+
+
+@ON_BOTH
+async def test_another_instance_shows_pays_and_settles_an_invoice(
+    database, open_database, make_sandbox, receiver, oxapay
+) -> None:
+    creator = make_sandbox(database)
+    replica = make_sandbox(open_database())  # its own connections, as another process has
+    created = await creator.create_invoice(REQUEST)
+    async with page_browser(replica) as browser:
+        page = await browser.get(created.payment_url)
+        assert '<strong id="status">Waiting for payment</strong>' in page.text
+        assert (await browser.post(f"{created.payment_url}/pay")).status_code == 303
+    [body] = receiver.bodies
+    assert oxapay.parse_callback(body).status is PaymentStatus.PAID
+    invoice = await creator.invoice(created.track_id)
+    assert (invoice.status, invoice.settled, invoice.callback_status) == (
+        PaymentStatus.PAID,
+        True,
+        200,
+    )
+    with pytest.raises(ValueError, match="already settled"):
+        await creator.settle(created.track_id, "pay")
+    assert len(receiver.requests) == 1
+
+
+async def both_read(clock: Clock, readings: int) -> None:
+    while clock.readings < readings + 2:
+        await asyncio.sleep(0.01)
+
+
+@ON_BOTH
+async def test_concurrent_settles_on_two_instances_send_one_callback(
+    database, open_database, make_sandbox, receiver, oxapay, clock
+) -> None:
+    first, second = make_sandbox(database), make_sandbox(open_database())
+    created = await first.create_invoice(REQUEST)
+    # A third process writes the row and holds it until both settles have read the invoice
+    # unsettled: only the claim itself can then refuse one of them.
+    async with open_database().engine.connect() as other_process:
+        await other_process.execute(
+            text("UPDATE sandbox_invoices SET order_id = order_id WHERE track_id = :track_id"),
+            {"track_id": created.track_id},
+        )
+        readings = clock.readings
+        settles = [
+            asyncio.create_task(first.settle(created.track_id, "pay")),
+            asyncio.create_task(second.settle(created.track_id, "pay_less")),
+        ]
+        await asyncio.wait_for(both_read(clock, readings), 10)
+        await other_process.commit()
+    results = await asyncio.gather(*settles, return_exceptions=True)
+    [refused] = [result for result in results if isinstance(result, Exception)]
+    assert isinstance(refused, ValueError) and "already settled" in str(refused)
+    assert 200 in results
+    [body] = receiver.bodies
+    # What the one callback said is what the invoice holds: the loser wrote nothing.
+    assert await first.invoice_state(created.track_id) == oxapay.parse_callback(body)
+
+
+@ON_BOTH
+async def test_invoices_survive_a_restart(database, open_database, make_sandbox, receiver) -> None:
+    before = make_sandbox(database)
+    settled = await before.create_invoice(REQUEST)
+    waiting = await before.create_invoice(InvoiceRequest("inv-43", 500, CALLBACK))
+    receiver.answers = [httpx.Response(500)] * 4
+    assert await before.settle(settled.track_id, "pay") == 500
+    settled_before = await before.invoice(settled.track_id)
+    await database.dispose()
+
+    after = make_sandbox(open_database())
+    assert await after.invoice(settled.track_id) == settled_before
+    assert settled_before.callback_status == 500 and settled_before.settled
+    with pytest.raises(ValueError, match="already settled"):
+        await after.settle(settled.track_id, "pay")
+    assert await after.settle(waiting.track_id, "pay_less") == 200
+    assert (await after.invoice_state(waiting.track_id)).received_cents == 250
+
+
+async def test_the_callback_is_sent_after_the_claim_commits_and_outside_any_transaction(
+    database, clock
+) -> None:
+    seen = []
+
+    async def bot_endpoint(request: httpx.Request) -> httpx.Response:
+        # The bot's endpoint, here in the same process, reads the invoice and writes to the
+        # database before it answers: a settle holding SQLite's write gate would deadlock here.
+        seen.append(await sandbox.invoice(json.loads(request.content)["track_id"]))
+        await sandbox.create_invoice(InvoiceRequest("inv-44", 100, CALLBACK))
+        return httpx.Response(200, text="ok")
+
+    sandbox = SandboxPayments(
+        database,
+        public_base_url=BASE,
+        merchant_key=SANDBOX_MERCHANT_KEY,
+        transport=httpx.MockTransport(bot_endpoint),
+        clock=clock,
+    )
+    try:
+        created = await sandbox.create_invoice(REQUEST)
+        assert await asyncio.wait_for(sandbox.settle(created.track_id, "pay"), 10) == 200
+    finally:
+        await sandbox.close()
+    [during] = seen
+    assert (during.status, during.settled, during.callback_status) == (
+        PaymentStatus.PAID,
+        True,
+        None,
+    )
