@@ -1,4 +1,5 @@
-"""/readyz: ready only when the database answers and its schema is at the newest migration."""
+"""/readyz: ready only when the database answers, its schema is at the newest migration, and
+the server is not draining for a shutdown."""
 
 from types import SimpleNamespace
 
@@ -8,12 +9,14 @@ from fastapi import FastAPI
 from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.web import operations
+from shipbot.web.draining import Drain
 
 
-async def readyz(database: Database) -> httpx.Response:
+async def readyz(database: Database, drain: Drain | None = None) -> httpx.Response:
     app = FastAPI()
     app.include_router(operations.router)
     app.state.runtime = SimpleNamespace(database=database)
+    app.state.drain = drain or Drain()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
         return await client.get("/readyz")
 
@@ -35,6 +38,18 @@ async def test_not_ready_until_migrated_then_ready(tmp_path):
             "status": "ready",
             "revision": migrate.head_revision(),
         }
+    finally:
+        await database.dispose()
+
+
+async def test_not_ready_while_draining(tmp_path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        await migrate.upgrade(database)
+        drain = Drain()
+        drain.begin()
+        response = await readyz(database, drain)
+        assert (response.status_code, response.json()) == (503, {"status": "draining"})
     finally:
         await database.dispose()
 
