@@ -12,12 +12,14 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from shipbot.admin_cli import admin_app
 from shipbot.config import ConfigError, LogFormat, Settings, load_settings
 from shipbot.logs import configure_logging
 
 app = typer.Typer(help="shipbot: discounted US shipping labels in Telegram.", no_args_is_help=True)
 webhook_app = typer.Typer(help="Manage the Telegram webhook.", no_args_is_help=True)
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(admin_app, name="admin")
 
 # On SIGTERM the updates in flight get this long to commit, then the connections a few seconds
 # to close, then the purchase jobs their own PURCHASE_DRAIN_SECONDS: within compose's 40 s.

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shipbot.domain import shop_rules
 from shipbot.domain.errors import Rejected
-from shipbot.domain.money import parse_dollars, parse_percent
-from shipbot.domain.orders import DEFAULT_REFUND_WINDOW_DAYS, RefundWindows
+from shipbot.domain.orders import DEFAULT_REFUND_WINDOW_DAYS
 from shipbot.domain.phones import clean_phone
-from shipbot.domain.pricing import Markup, PricingRules
+from shipbot.domain.pricing import Markup
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 WEBHOOK_PATH = "/api/telegram/webhook"
@@ -262,19 +262,22 @@ class Settings(BaseSettings):
     @field_validator("quote_ttl_minutes")
     @classmethod
     def _quote_ttl(cls, value: int) -> int:
-        if not 1 <= value <= 1440:
-            raise ValueError("must be a number of minutes between 1 and 1440")
-        return value
+        return shop_rules.quote_ttl_minutes(value)
+
+    @field_validator("support_contact")
+    @classmethod
+    def _support_contact(cls, value: str) -> str:
+        return shop_rules.support_contact(value)
 
     @field_validator("markup_percent", mode="before")
     @classmethod
     def _percent(cls, value: object) -> Decimal:
-        return parse_percent(str(value))
+        return shop_rules.percent(value)
 
     @field_validator("markup_flat", "min_price", mode="before")
     @classmethod
     def _dollars(cls, value: object) -> int:
-        return value if isinstance(value, int) else parse_dollars(str(value))
+        return shop_rules.amount_cents(value)
 
     @field_validator("markup_carriers", "markup_services", mode="before")
     @classmethod
@@ -287,18 +290,7 @@ class Settings(BaseSettings):
                 raise ValueError('must be JSON such as {"ups": {"percent": "12"}}') from None
         if not isinstance(value, dict):
             raise ValueError('must be a JSON object such as {"ups": {"percent": "12"}}')
-        overrides = {}
-        for code, rule in value.items():
-            if isinstance(rule, Markup):
-                overrides[code] = rule
-                continue
-            if not isinstance(rule, dict) or set(rule) - {"percent", "flat"}:
-                raise ValueError(f'{code}: give "percent" and/or "flat", e.g. {{"percent": "12"}}')
-            overrides[code] = Markup(
-                percent=parse_percent(str(rule.get("percent", "0"))),
-                flat_cents=parse_dollars(str(rule.get("flat", "0"))),
-            )
-        return overrides
+        return shop_rules.markup_overrides(value)
 
     @field_validator("refund_window_days", mode="before")
     @classmethod
@@ -311,10 +303,7 @@ class Settings(BaseSettings):
                 raise ValueError('must be JSON such as {"usps": 28, "ups": 90}') from None
         if not isinstance(value, dict) or not value:
             raise ValueError('must be a JSON object such as {"usps": 28, "ups": 90}')
-        for code, days in value.items():
-            if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
-                raise ValueError(f"{code}: days must be a whole number from 0 to 365")
-        return {**DEFAULT_REFUND_WINDOW_DAYS, **{code.lower(): d for code, d in value.items()}}
+        return shop_rules.refund_window_days(value)
 
     @model_validator(mode="after")
     def _https_for_real_telegram(self) -> Settings:
@@ -355,19 +344,6 @@ class Settings(BaseSettings):
     def _require_for(self, name: str, choice: str) -> None:
         if getattr(self, name) is None:
             raise ConfigError(name.upper(), f"is required with {choice}")
-
-    @property
-    def pricing_rules(self) -> PricingRules:
-        return PricingRules(
-            markup=Markup(self.markup_percent, self.markup_flat),
-            minimum_cents=self.min_price,
-            by_carrier=self.markup_carriers,
-            by_service=self.markup_services,
-        )
-
-    @property
-    def refund_windows(self) -> RefundWindows:
-        return RefundWindows(self.refund_window_days)
 
     @property
     def is_postgres(self) -> bool:

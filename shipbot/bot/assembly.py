@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -42,6 +41,7 @@ from shipbot.providers.carriers import build_carrier
 from shipbot.providers.payments import build_payments
 from shipbot.services.label_files import LabelFiles
 from shipbot.services.quoting import Quoter
+from shipbot.services.shop_settings import ShopSettings, initial_settings
 from shipbot.services.topups import Payments
 
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -73,7 +73,7 @@ def build_dispatcher(
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         storage=DatabaseStorage(database),
-        support_contact=settings.support_contact,
+        shop_defaults=quoter.defaults,
         quoter=quoter,
         payments=payments,
         purchases=purchases,
@@ -136,11 +136,8 @@ class BotRuntime:
         i18n = build_i18n()
         zip_data.warm()  # parse the ZIP data at start-up, not in the first user's update
         bot = build_bot(settings)
-        quoter = Quoter(
-            carrier=build_carrier(settings),
-            pricing=settings.pricing_rules,
-            ttl=timedelta(minutes=settings.quote_ttl_minutes),
-        )
+        # The environment's values; owners' edits in the database are read over them at use.
+        quoter = Quoter(carrier=build_carrier(settings), defaults=initial_settings(settings))
         payments = payments or build_payments(settings, database)
         chats = ChatTurns(database, bot, i18n)
         purchases = PurchaseJobs(
@@ -148,7 +145,7 @@ class BotRuntime:
             quoter.carrier,
             LabelFiles(settings.labels_dir),
             settings.admin_chat_id,
-            settings.refund_windows,
+            quoter.defaults,
             kill_after_label=settings.enable_test_hooks and settings.test_kill_after_label,
         )
         dispatcher = build_dispatcher(settings, database, i18n, quoter, payments, purchases)
@@ -165,6 +162,11 @@ class BotRuntime:
             payments,
             purchases,
         )
+
+    @property
+    def shop_defaults(self) -> ShopSettings:
+        """The environment's shop settings, which `shop_settings.current` reads edits over."""
+        return self.quoter.defaults
 
     async def publish_commands(self) -> None:
         for locale in self.i18n.available_locales:

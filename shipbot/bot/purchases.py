@@ -24,6 +24,8 @@ from shipbot.db.models import Order
 from shipbot.domain.money import format_usd
 from shipbot.domain.orders import RefundWindows
 from shipbot.providers.carriers.base import CarrierProvider
+from shipbot.services import shop_settings
+from shipbot.services.job_runs import PURCHASE_RECONCILER, recording
 from shipbot.services.label_files import LabelFiles
 from shipbot.services.purchase import (
     finish_purchase,
@@ -32,6 +34,7 @@ from shipbot.services.purchase import (
     untold_outcomes,
 )
 from shipbot.services.quoting import PricedRate
+from shipbot.services.shop_settings import ShopSettings
 
 log = logging.getLogger(__name__)
 # Within compose's stop grace period (40 s), after the 20 s drain and 5 s for connections (cli.py).
@@ -48,7 +51,7 @@ class PurchaseJobs:
     carrier: CarrierProvider
     label_files: LabelFiles
     admin_chat_id: int | None
-    refund_windows: RefundWindows
+    shop_defaults: ShopSettings
     # Test hook (ENABLE_TEST_HOOKS): die by SIGKILL once the label is bought, before settling.
     kill_after_label: bool = False
     running: set[asyncio.Task] = field(default_factory=set)
@@ -74,7 +77,7 @@ class PurchaseJobs:
                 self.label_files,
                 order_id,
                 after_label=_die if self.kill_after_label else None,
-                windows=self.refund_windows,
+                windows=await self._refund_windows(),
             )
             await self._announce(order, chat_id, message_id)
         except Exception:
@@ -88,17 +91,24 @@ class PurchaseJobs:
 
     async def reconcile(self, grace: timedelta) -> None:
         try:
-            settled = await reconcile_purchases(
-                self.database, self.carrier, self.label_files, grace, self.refund_windows
-            )
-            for order in settled:
-                log.info("order %s reconciled: %s", order.id, order.status)
-            for order in settled + await untold_outcomes(self.database, grace):
-                # Private chats: the chat id is the user id. The progress message of a job a
-                # crash cut off is no longer known, so the outcome comes as a new message.
-                await self._announce(order, order.user_id, None)
+            async with recording(self.database, PURCHASE_RECONCILER):
+                windows = await self._refund_windows()
+                settled = await reconcile_purchases(
+                    self.database, self.carrier, self.label_files, grace, windows
+                )
+                for order in settled:
+                    log.info("order %s reconciled: %s", order.id, order.status)
+                for order in settled + await untold_outcomes(self.database, grace):
+                    # Private chats: the chat id is the user id. The progress message of a job
+                    # a crash cut off is no longer known, so the outcome comes as a new message.
+                    await self._announce(order, order.user_id, None)
         except Exception:
             log.exception("reconciling purchases failed")
+
+    async def _refund_windows(self) -> RefundWindows:
+        """As an owner set them last: a label's window is fixed when it is bought."""
+        async with self.database.sessions() as session:
+            return (await shop_settings.current(session, self.shop_defaults)).refund_windows
 
     async def _announce(self, order: Order, chat_id: int, progress_id: int | None) -> None:
         """Tell the user in a turn of their chat, recording that they were told in the same

@@ -62,10 +62,17 @@ class User(Base):
     telegram_language: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(8))
     is_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When Telegram answered a send with "bot was blocked by the user" (the panel shows it).
+    blocked_bot_at: Mapped[datetime | None]
     # Set by the admin: a percent off every price for this user (SPEC §3.2).
     discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_users_created_at", "created_at"),
+        Index("ix_users_last_seen_at", "last_seen_at"),
+    )
 
 
 class ProcessedUpdate(Base):
@@ -158,7 +165,10 @@ class RateQuote(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_rate_quotes_user_shipment", "user_id", "shipment_key"),)
+    __table_args__ = (
+        Index("ix_rate_quotes_user_shipment", "user_id", "shipment_key"),
+        Index("ix_rate_quotes_created_at", "created_at"),
+    )
 
 
 class Order(Base):
@@ -187,6 +197,7 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_user_created", "user_id", "created_at"),
         Index("ix_orders_status", "status"),
+        Index("ix_orders_created_at", "created_at"),
     )
 
 
@@ -203,7 +214,10 @@ class LedgerEntry(Base):
     idempotency_key: Mapped[str] = mapped_column(String(96), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_ledger_entries_user_id", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_user_id", "user_id", "id"),
+        Index("ix_ledger_entries_kind_created", "kind", "created_at"),
+    )
 
 
 class Balance(Base):
@@ -252,7 +266,10 @@ class Invoice(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_invoices_status_expires", "status", "expires_at"),)
+    __table_args__ = (
+        Index("ix_invoices_status_expires", "status", "expires_at"),
+        Index("ix_invoices_created_at", "created_at"),
+    )
 
 
 class SandboxInvoiceRecord(Base):
@@ -289,4 +306,119 @@ class Refund(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     carrier_message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The operator's decision on a refused one (services/refunds.py): goodwill | closed.
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # admin username, or "api"
+    note: Mapped[str | None] = mapped_column(Text)
 
+    __table_args__ = (Index("ix_refunds_created_at", "created_at"),)
+
+
+class ShopSettingsRecord(Base):
+    """The shop's settings an owner edited in the panel (services/shop_settings.py): one row,
+    its `edits` by field name as JSON; a field not there is the environment's."""
+
+    __tablename__ = "shop_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # one up per change
+    edits: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (CheckConstraint("id = 1", name="ck_shop_settings_one_row"),)
+
+
+class AdminAccount(Base):
+    """A person who runs the shop from the admin panel (SPEC §4); disabled, never deleted, so
+    the audit log always names who acted."""
+
+    __tablename__ = "admin_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))  # argon2id, PHC string format
+    role: Mapped[str] = mapped_column(String(16))  # owner | support
+    # Marks the same person as an admin inside the bot.
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'support')", name="ck_admin_accounts_role"),
+    )
+
+
+class AdminSession(Base):
+    """A logged-in browser, kept server-side so every replica sees it and logout revokes it.
+    Only the token's SHA-256 is stored: a copy of the database opens no session."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("admin_accounts.id", ondelete="CASCADE")
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))  # echoed by every state-changing form
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_admin_sessions_account_id", "account_id"),)
+
+
+class AdminLoginFailure(Base):
+    """A failed login, counted for the lockout by the name tried (known or not, so a lockout
+    does not reveal which names exist) and by the client address."""
+
+    __tablename__ = "admin_login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client_address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_admin_login_failures_username_at", "username", "at"),
+        Index("ix_admin_login_failures_address_at", "client_address", "at"),
+    )
+
+
+class AuditEntry(Base):
+    """One admin action, append-only: the database refuses to update or delete a row."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # No foreign key: the row must outlive anything it names. Empty for the command line.
+    admin_account_id: Mapped[int | None] = mapped_column(Integer)
+    admin_username: Mapped[str | None] = mapped_column(String(64))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_admin_username", "admin_username", "id"),
+        Index("ix_audit_log_action", "action", "id"),
+    )
+
+
+class JobRun(Base):
+    """When a background job last started and finished, and what the last finished run raised:
+    in the database, so the panel of every replica sees the runs of the one that leads them."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(48), primary_key=True)
+    last_started_at: Mapped[datetime | None]
+    last_finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)  # NULL: the last run succeeded

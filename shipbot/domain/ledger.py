@@ -43,3 +43,9 @@ def refund_key(refund_id: str) -> str:
 
 def adjustment_key(action_id: str) -> str:
     return f"adjustment:{action_id}"
+
+
+def goodwill_key(refund_id: str) -> str:
+    """A refused refund the operator credits anyway: once per refund, as an adjustment (the
+    carrier kept its cost, so it is no `refund` entry; see services/refunds.py)."""
+    return f"goodwill:{refund_id}"

@@ -47,6 +47,12 @@ def parse_percent(text: str) -> Decimal:
     return value
 
 
+def format_dollars(cents: int) -> str:
+    """Cents as an operator types dollars, "1234.50": what parse_dollars reads back."""
+    dollars, rest = divmod(cents, 100)
+    return f"{dollars}.{rest:02d}"
+
+
 def format_usd(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     dollars, rest = divmod(abs(cents), 100)

@@ -35,6 +35,37 @@ class PricingRules:
         return self.by_service.get(service_code, self.by_carrier.get(carrier_code, self.markup))
 
 
+@dataclass(frozen=True)
+class PriceBreakdown:
+    """How a price is made: the carrier's total, our markup, what the minimum price added, and
+    the user's discount taken off."""
+
+    carrier_cents: int
+    markup_cents: int
+    minimum_cents: int
+    discount_cents: int
+
+    @property
+    def price_cents(self) -> int:
+        return self.carrier_cents + self.markup_cents + self.minimum_cents - self.discount_cents
+
+
+def price_breakdown(
+    carrier_total_cents: int,
+    carrier_code: str,
+    service_code: str,
+    rules: PricingRules,
+    discount_percent: Decimal = Decimal(0),
+) -> PriceBreakdown:
+    markup = rules.markup_for(carrier_code, service_code).on(carrier_total_cents)
+    marked_up = carrier_total_cents + markup
+    price = max(marked_up, rules.minimum_cents)
+    discounted = price - round_cents(Decimal(price) * discount_percent / 100)
+    # A user's discount comes out of the margin: a label is never sold below its cost.
+    final = max(discounted, carrier_total_cents)
+    return PriceBreakdown(carrier_total_cents, markup, price - marked_up, price - final)
+
+
 def customer_price(
     carrier_total_cents: int,
     carrier_code: str,
@@ -42,10 +73,6 @@ def customer_price(
     rules: PricingRules,
     discount_percent: Decimal = Decimal(0),
 ) -> int:
-    marked_up = carrier_total_cents + rules.markup_for(carrier_code, service_code).on(
-        carrier_total_cents
-    )
-    price = max(marked_up, rules.minimum_cents)
-    discounted = price - round_cents(Decimal(price) * discount_percent / 100)
-    # A user's discount comes out of the margin: a label is never sold below its cost.
-    return max(discounted, carrier_total_cents)
+    return price_breakdown(
+        carrier_total_cents, carrier_code, service_code, rules, discount_percent
+    ).price_cents

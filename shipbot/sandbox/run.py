@@ -10,6 +10,7 @@ import asyncio
 import ipaddress
 import logging
 import secrets
+import sys
 
 from aiogram.exceptions import TelegramNetworkError
 from fastapi import FastAPI
@@ -18,6 +19,8 @@ from starlette.middleware import Middleware
 from shipbot.bot.assembly import BotRuntime
 from shipbot.config import CarrierProviderChoice, ConfigError, PaymentProviderChoice, Settings
 from shipbot.sandbox.access import QUERY, SandboxAccess
+from shipbot.sandbox.admin_login import USERNAME as ADMIN_USERNAME
+from shipbot.sandbox.admin_login import sandbox_admin_password
 from shipbot.sandbox.app import include_emulator
 from shipbot.sandbox.emulator import SANDBOX_TOKEN, BotApiEmulator
 from shipbot.web.app import create_app
@@ -78,6 +81,13 @@ def create_sandbox_app(settings: Settings) -> FastAPI:
 
     async def start(app: FastAPI, runtime: BotRuntime) -> None:
         await emulator.start()
+        password = await sandbox_admin_password(runtime.database)
+        print(
+            f"shipbot sandbox: admin panel {settings.public_base_url}/admin "
+            f"(user {ADMIN_USERNAME}, password {password})",
+            file=sys.stderr,
+            flush=True,
+        )
         task = asyncio.create_task(_register_when_listening(runtime))
         background.add(task)
         task.add_done_callback(background.discard)

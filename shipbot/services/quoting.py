@@ -1,5 +1,7 @@
 """Quoting a shipment and choosing a rate (SPEC §3.2): rates from the carrier provider,
-priced with our markup, kept for a while, and a chosen one turned into a `quoted` order.
+those the shop offers priced with its markup and kept for a while (all by the shop's current
+settings, which the caller reads before the carrier call), and a chosen one turned into a
+`quoted` order.
 
 Nothing here is flushed before the carrier answers: quotes and orders are staged in the
 update's session and committed with it.
@@ -12,7 +14,7 @@ import json
 import secrets
 import time
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +34,7 @@ from shipbot.providers.carriers.base import (
     Rate,
     Shipment,
 )
+from shipbot.services.shop_settings import ShopSettings
 
 MAX_RATES = 10
 ORDER_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -39,11 +42,11 @@ ORDER_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over
 
 @dataclass(frozen=True)
 class Quoter:
-    """Where rates come from and how they are priced and kept (from the settings)."""
+    """Where rates come from, and the shop's settings as the environment gives them (each
+    quote reads the owners' edits over them: `shop_settings.current`)."""
 
     carrier: CarrierProvider
-    pricing: PricingRules
-    ttl: timedelta
+    defaults: ShopSettings
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,9 @@ def best_rates(
 
 
 async def quote_shipment(
-    session: AsyncSession, quoter: Quoter, user: User, shipment: Shipment
+    session: AsyncSession, quoter: Quoter, user: User, shipment: Shipment, shop: ShopSettings
 ) -> RateQuote:
-    """A new quote from the carrier, priced for this user."""
+    """A new quote from the carrier: the rates the shop offers, priced for this user."""
     discount = user.discount_percent or Decimal(0)
     started, outcome = time.monotonic(), "ok"
     try:
@@ -171,7 +174,12 @@ async def quote_shipment(
         raise
     finally:
         CARRIER_SECONDS.labels("quote", outcome).observe(time.monotonic() - started)
-    rates = best_rates(carrier_rates, quoter.pricing, discount)
+    offered = [
+        rate
+        for rate in carrier_rates
+        if shop.offers(rate.service.carrier_code, rate.service.service_code)
+    ]
+    rates = best_rates(offered, shop.pricing, discount)
     if not rates:
         raise NoRates("")
     now = utcnow()
@@ -182,15 +190,18 @@ async def quote_shipment(
         shipment=shipment_to_dict(shipment),
         rates=[rate.to_dict() for rate in rates],
         created_at=now,
-        expires_at=now + quoter.ttl,
+        expires_at=now + shop.quote_ttl,
     )
     session.add(quote)
     return quote
 
 
-async def valid_quote(session: AsyncSession, user_id: int, shipment: Shipment) -> RateQuote | None:
-    """The newest quote for this very shipment that has not expired yet."""
-    return await session.scalar(
+async def valid_quote(
+    session: AsyncSession, user_id: int, shipment: Shipment, priced_since: datetime | None
+) -> RateQuote | None:
+    """The newest quote for this very shipment that has not expired yet, made since
+    `priced_since` (the settings' last change: an older one has the old prices)."""
+    query = (
         select(RateQuote)
         .where(
             RateQuote.user_id == user_id,
@@ -200,6 +211,9 @@ async def valid_quote(session: AsyncSession, user_id: int, shipment: Shipment) -
         .order_by(RateQuote.created_at.desc())
         .limit(1)
     )
+    if priced_since is not None:
+        query = query.where(RateQuote.created_at > priced_since)
+    return await session.scalar(query)
 
 
 async def find_quote(session: AsyncSession, user_id: int, quote_id: str) -> RateQuote | None:
@@ -232,13 +246,19 @@ def rates_of(quote: RateQuote) -> list[PricedRate]:
 
 
 async def choose_rate(
-    session: AsyncSession, quoter: Quoter, user: User, quote: RateQuote, index: int
+    session: AsyncSession,
+    quoter: Quoter,
+    user: User,
+    quote: RateQuote,
+    index: int,
+    shop: ShopSettings,
 ) -> Order | PriceChanged:
-    """Order the chosen rate; an expired quote is re-quoted first (SPEC §3.2)."""
+    """Order the chosen rate at the price shown while its quote is valid; an expired quote is
+    re-quoted first, by the current settings (SPEC §3.2)."""
     chosen = rates_of(quote)[index]
     if quote.expires_at > utcnow():
         return create_order(session, user.id, quote, chosen)
-    fresh = await quote_shipment(session, quoter, user, shipment_from_dict(quote.shipment))
+    fresh = await quote_shipment(session, quoter, user, shipment_from_dict(quote.shipment), shop)
     for fresh_index, rate in enumerate(rates_of(fresh)):
         if (rate.carrier_code, rate.service_code) == (chosen.carrier_code, chosen.service_code):
             if rate.price_cents == chosen.price_cents:

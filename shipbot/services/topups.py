@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.database import Database
@@ -39,7 +39,9 @@ from shipbot.providers.payments.base import (
     PaymentProvider,
     PaymentStatus,
 )
-from shipbot.services import ledger
+from shipbot.services import audit, ledger
+from shipbot.services.admin_lists import Days, Page, keyset_page, user_clause
+from shipbot.services.audit import Actor
 from shipbot.services.ledger import Movement
 
 log = logging.getLogger(__name__)
@@ -116,10 +118,12 @@ async def find_invoice(session: AsyncSession, user_id: int, invoice_id: str) -> 
     return await find_owned(session, Invoice, invoice_id, user_id)
 
 
-async def apply_invoice_state(database: Database, state: InvoiceState) -> Credit | None:
+async def apply_invoice_state(
+    database: Database, state: InvoiceState, *, actor: Actor | None = None
+) -> Credit | None:
     """Record what the provider reports and credit what arrived, once, up to the invoice's
     limit; hold what cannot be credited for review. None for an invoice that is not ours
-    (logged)."""
+    (logged). An operator's check (`actor`) is audited in the same transaction."""
     async with database.write_transaction() as session:
         invoice = await session.scalar(
             select(Invoice).where(Invoice.track_id == state.track_id).with_for_update()
@@ -127,43 +131,68 @@ async def apply_invoice_state(database: Database, state: InvoiceState) -> Credit
         if invoice is None:
             log.warning("payment report for an unknown track_id %s: ignored", state.track_id)
             return None
-        if state.currency != INVOICE_CURRENCY:
-            reason = (
-                f"reported in {state.currency}, not {INVOICE_CURRENCY}: {state.status.value}, "
-                f"{Decimal(state.received_cents).scaleb(-2)} {state.currency} received"
+        before = _figures(invoice)
+        credit = await _apply(session, invoice, state)
+        if actor is not None:
+            audit.record(
+                session,
+                actor,
+                "topup_check",
+                target_type="invoice",
+                target_id=invoice.id,
+                before=before,
+                after={**_figures(invoice), "credited_now_cents": credit.credited_cents},
             )
-            return Credit(invoice, 0, False, _hold(invoice, reason))
-        previous_status = invoice.status
-        credited = 0
-        held_now = None
-        received = max(state.received_cents, invoice.received_cents)
-        if state.status in CREDITED_STATUSES:
-            allowed, held = split_received(invoice.amount_cents, received)
-            if allowed > invoice.credited_cents:
-                credited = allowed - invoice.credited_cents
-                # The first credit is keyed by the track_id; a later completion of an underpaid
-                # invoice by the cumulative amount credited, so each sum is credited once.
-                key = top_up_key(state.track_id)
-                if invoice.credited_cents:
-                    key = f"{key}:{allowed}"
-                movement = Movement(EntryKind.TOP_UP, credited, invoice.id, key)
-                if await ledger.apply(session, invoice.user_id, movement):
-                    invoice.credited_cents = allowed
-                else:
-                    credited = 0
-            if held > invoice.held_cents:
-                invoice.held_cents = held
-                limit = format_usd(credit_limit(invoice.amount_cents))
-                held_now = _hold(
-                    invoice,
-                    f"received {format_usd(received)} on an invoice of "
-                    f"{format_usd(invoice.amount_cents)}: {format_usd(held)} above the "
-                    f"{limit} it may credit",
-                )
-        invoice.received_cents = received
-        if previous_status not in {status.value for status in FINAL_STATUSES}:
-            invoice.status = state.status.value
-        return Credit(invoice, credited, invoice.status != previous_status, held_now)
+        return credit
+
+
+def _figures(invoice: Invoice) -> dict:
+    return {
+        "status": invoice.status,
+        "received_cents": invoice.received_cents,
+        "credited_cents": invoice.credited_cents,
+        "held_cents": invoice.held_cents,
+    }
+
+
+async def _apply(session: AsyncSession, invoice: Invoice, state: InvoiceState) -> Credit:
+    if state.currency != INVOICE_CURRENCY:
+        reason = (
+            f"reported in {state.currency}, not {INVOICE_CURRENCY}: {state.status.value}, "
+            f"{Decimal(state.received_cents).scaleb(-2)} {state.currency} received"
+        )
+        return Credit(invoice, 0, False, _hold(invoice, reason))
+    previous_status = invoice.status
+    credited = 0
+    held_now = None
+    received = max(state.received_cents, invoice.received_cents)
+    if state.status in CREDITED_STATUSES:
+        allowed, held = split_received(invoice.amount_cents, received)
+        if allowed > invoice.credited_cents:
+            credited = allowed - invoice.credited_cents
+            # The first credit is keyed by the track_id; a later completion of an underpaid
+            # invoice by the cumulative amount credited, so each sum is credited once.
+            key = top_up_key(state.track_id)
+            if invoice.credited_cents:
+                key = f"{key}:{allowed}"
+            movement = Movement(EntryKind.TOP_UP, credited, invoice.id, key)
+            if await ledger.apply(session, invoice.user_id, movement):
+                invoice.credited_cents = allowed
+            else:
+                credited = 0
+        if held > invoice.held_cents:
+            invoice.held_cents = held
+            limit = format_usd(credit_limit(invoice.amount_cents))
+            held_now = _hold(
+                invoice,
+                f"received {format_usd(received)} on an invoice of "
+                f"{format_usd(invoice.amount_cents)}: {format_usd(held)} above the "
+                f"{limit} it may credit",
+            )
+    invoice.received_cents = received
+    if previous_status not in {status.value for status in FINAL_STATUSES}:
+        invoice.status = state.status.value
+    return Credit(invoice, credited, invoice.status != previous_status, held_now)
 
 
 def _hold(invoice: Invoice, reason: str) -> str | None:
@@ -253,3 +282,104 @@ async def poll_open_invoices(database: Database, provider: PaymentProvider) -> l
         ):
             changes.append(credit)
     return changes
+
+
+class InvoiceCheckError(ValueError):
+    """The invoice cannot be checked now; the message says why, for the operator."""
+
+
+class InvoiceNotFound(InvoiceCheckError):
+    pass
+
+
+def is_open(invoice: Invoice) -> bool:
+    """Still waiting for money: what the poller asks about, and the operator may check."""
+    return invoice.status not in {status.value for status in FINAL_STATUSES}
+
+
+async def check_invoice(
+    database: Database, provider: PaymentProvider, actor: Actor, invoice_id: str
+) -> Credit:
+    """An operator's "check at the provider now" on an open invoice: what the provider reports
+    goes through the same exactly-once path as a callback or a poll."""
+    async with database.transaction() as session:
+        invoice = await session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound("there is no such invoice")
+    if not is_open(invoice):
+        raise InvoiceCheckError(f"the invoice is {invoice.status}: there is nothing to check")
+    try:
+        state = await provider.invoice_state(invoice.track_id)
+    except PaymentError as error:
+        raise InvoiceCheckError(
+            f"the payment provider did not answer: {error.message or 'no reason given'}"
+        ) from None
+    credit = await apply_invoice_state(database, state, actor=actor)
+    if credit is None:  # the provider answered about another track_id
+        raise InvoiceCheckError("the payment provider's answer was about another invoice")
+    return credit
+
+
+@dataclass(frozen=True)
+class InvoiceFilter:
+    status: str = ""
+    user: str = ""
+    days: Days = field(default_factory=Days)
+    held_only: bool = False
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    count: int = 0
+    amount_cents: int = 0
+    received_cents: int = 0
+    credited_cents: int = 0
+    held_cents: int = 0
+
+
+def _invoices_matching(query: Select, filters: InvoiceFilter) -> Select:
+    if filters.status:
+        query = query.where(Invoice.status == filters.status)
+    who = user_clause(filters.user, Invoice.user_id)
+    if who is not None:
+        query = query.where(who)
+    if filters.held_only:
+        query = query.where(Invoice.review_reason.is_not(None))
+    return query.where(*filters.days.clauses(Invoice.created_at))
+
+
+async def find_invoices(
+    session: AsyncSession,
+    filters: InvoiceFilter = InvoiceFilter(),
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page:
+    """Rows of (Invoice, User), newest first."""
+    query = _invoices_matching(
+        select(Invoice, User).join(User, User.id == Invoice.user_id), filters
+    )
+    return await keyset_page(session, query, Invoice.created_at, Invoice.id, cursor, limit)
+
+
+async def invoice_totals(session: AsyncSession, filters: InvoiceFilter) -> InvoiceTotals:
+    """Of the whole filtered set, not only the page shown."""
+    sums = select(
+        func.count(),
+        func.coalesce(func.sum(Invoice.amount_cents), 0),
+        func.coalesce(func.sum(Invoice.received_cents), 0),
+        func.coalesce(func.sum(Invoice.credited_cents), 0),
+        func.coalesce(func.sum(Invoice.held_cents), 0),
+    )
+    row = (await session.execute(_invoices_matching(sums, filters))).one()
+    return InvoiceTotals(*(int(value) for value in row))
+
+
+async def news_still_owed(database: Database, invoice_id: str) -> bool:
+    """After telling: the user's news could not be told (the poller tells it later)."""
+    async with database.sessions() as session:
+        return news_owed(await session.get(Invoice, invoice_id))
+
+
+def invoice_statuses() -> list[str]:
+    return [status.value for status in PaymentStatus]

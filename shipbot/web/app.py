@@ -26,6 +26,7 @@ from shipbot.db.database import Database
 from shipbot.providers.payments import build_payments
 from shipbot.web import operations, webhook
 from shipbot.web import payments as payment_callbacks
+from shipbot.web.admin import include_admin
 from shipbot.web.draining import Drain
 from shipbot.web.security_headers import SecurityHeaders
 
@@ -116,6 +117,7 @@ def create_app(
         app.include_router(webhook.router)
     app.include_router(payment_callbacks.router)
     app.include_router(operations.router)
+    include_admin(app)
     if settings.payment_provider is PaymentProviderChoice.SANDBOX:
         from shipbot.sandbox.payments_page import payment_page_router
 

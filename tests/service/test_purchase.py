@@ -5,6 +5,7 @@ Reconciliation also against a mocked ShipStation."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,13 +19,13 @@ from shipbot.db.models import Order, User, utcnow
 from shipbot.domain.address import Address
 from shipbot.domain.ledger import EntryKind, top_up_key
 from shipbot.domain.parcel import PRESETS
-from shipbot.domain.pricing import PricingRules
 from shipbot.providers.carriers.base import Shipment, UnknownCarrierError
 from shipbot.providers.carriers.sandbox import SandboxCarrier
 from shipbot.providers.carriers.shipstation import ShipStationCarrier
 from shipbot.services import ledger, purchase, quoting
 from shipbot.services.label_files import LabelFiles
 from shipbot.services.ledger import Movement
+from tests.support.shop import SHOP
 from tests.unit.providers import shipstation_fixtures as ss
 
 SHIPMENT = Shipment(
@@ -57,10 +58,12 @@ async def prepare(url: str, balance_cents: int, carrier) -> tuple[Database, str,
     async with database.write_transaction() as session:
         top_up = Movement(EntryKind.TOP_UP, balance_cents, "inv", top_up_key("t"))
         await ledger.apply(session, 1, top_up)
-    quoter = quoting.Quoter(carrier, PricingRules(), timedelta(minutes=15))
+    shop = replace(SHOP, markup_percent=Decimal(0))
     async with database.transaction() as session:
         user = await session.get(User, 1)
-        quote = await quoting.quote_shipment(session, quoter, user, SHIPMENT)
+        quote = await quoting.quote_shipment(
+            session, quoting.Quoter(carrier, shop), user, SHIPMENT, shop
+        )
         order = quoting.create_order(session, 1, quote, quoting.rates_of(quote)[0])
     return database, order.id, order.price_cents
 

@@ -15,12 +15,12 @@ from shipbot.bot.purchases import PurchaseJobs
 from shipbot.bot.runtime.chats import ChatTurns
 from shipbot.bot.ui.i18n import build_i18n
 from shipbot.db.models import ActivePrompt, Order
-from shipbot.domain.orders import DEFAULT_REFUND_WINDOWS
 from shipbot.providers.carriers.sandbox import SandboxCarrier
 from shipbot.services import purchase
 from shipbot.services.label_files import LabelFiles
 from tests.service.test_purchase import prepare
 from tests.support.recording_bot import TOKEN, RecordingSession
+from tests.support.shop import SHOP
 
 CHAT = 1  # the user's private chat: its id is the user's
 PROGRESS = 70  # the "buying your label" message
@@ -49,7 +49,7 @@ async def purchasing(tmp_path):
             carrier,
             LabelFiles(tmp_path / "labels"),
             admin_chat_id=None,
-            refund_windows=DEFAULT_REFUND_WINDOWS,
+            shop_defaults=SHOP,
         )
 
     async with database.transaction() as session:

@@ -3,7 +3,7 @@ an expired quote re-quoted before an order is made (SPEC §3.2)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,7 @@ from shipbot.db.database import Database
 from shipbot.db.models import Order, User, utcnow
 from shipbot.domain.address import Address
 from shipbot.domain.parcel import PRESETS
-from shipbot.domain.pricing import Markup, PricingRules
+from shipbot.domain.pricing import PricingRules
 from shipbot.providers.carriers.base import (
     CarrierService,
     InvalidAddress,
@@ -23,6 +23,7 @@ from shipbot.providers.carriers.base import (
     Shipment,
 )
 from shipbot.services import quoting
+from tests.support.shop import SHOP
 
 SHIPMENT = Shipment(
     ship_from=Address("John Smith", "215 Clayton St", "San Francisco", "CA", "94117"),
@@ -70,8 +71,8 @@ async def database(tmp_path):
     await database.dispose()
 
 
-def quoter(carrier, ttl=timedelta(minutes=15)) -> quoting.Quoter:
-    return quoting.Quoter(carrier, PricingRules(Markup(Decimal(10))), ttl)
+def quoter(carrier) -> quoting.Quoter:
+    return quoting.Quoter(carrier, SHOP)
 
 
 def test_best_rates_keep_the_cheapest_per_service_and_at_most_ten():
@@ -87,13 +88,15 @@ async def test_a_valid_quote_is_reused_and_refresh_asks_again(database):
     carrier = ScriptedCarrier([rate("usps", "usps_priority_mail", 1000)])
     async with database.transaction() as session:
         user = await session.get(User, 1)
-        quote = await quoting.quote_shipment(session, quoter(carrier), user, SHIPMENT)
+        quote = await quoting.quote_shipment(session, quoter(carrier), user, SHIPMENT, SHOP)
         assert quote.rates[0]["price_cents"] == 1100
     async with database.transaction() as session:
-        cached = await quoting.valid_quote(session, 1, SHIPMENT)
+        cached = await quoting.valid_quote(session, 1, SHIPMENT, None)
         assert cached.id == quote.id and carrier.calls == 1
+        # Priced before the settings last changed: not reused.
+        assert await quoting.valid_quote(session, 1, SHIPMENT, utcnow()) is None
         other = Shipment(SHIPMENT.ship_from, SHIPMENT.ship_to, Decimal("41"), SHIPMENT.dimensions)
-        assert await quoting.valid_quote(session, 1, other) is None
+        assert await quoting.valid_quote(session, 1, other, None) is None
         assert await quoting.find_quote(session, 2, quote.id) is None
 
 
@@ -104,20 +107,20 @@ async def test_an_expired_quote_is_requoted_before_ordering(database):
         [rate("usps", "usps_priority_mail", 1200, "fresh-dearer")],
         [rate("ups", "ups_ground", 2000)],
     )
-    expired = quoter(carrier, ttl=timedelta(seconds=-1))
+    expired, shop = quoter(carrier), replace(SHOP, quote_ttl_minutes=-1)
     async with database.transaction() as session:
         user = await session.get(User, 1)
-        old = await quoting.quote_shipment(session, expired, user, SHIPMENT)
-        same = await quoting.choose_rate(session, expired, user, old, 0)
+        old = await quoting.quote_shipment(session, expired, user, SHIPMENT, shop)
+        same = await quoting.choose_rate(session, expired, user, old, 0, shop)
         assert isinstance(same, Order) and same.rate["rate_id"] == "fresh-same-price"
         assert same.status == "quoted" and same.price_cents == 1100
 
-        changed = await quoting.choose_rate(session, expired, user, old, 0)
+        changed = await quoting.choose_rate(session, expired, user, old, 0, shop)
         assert isinstance(changed, quoting.PriceChanged)
         assert (changed.old.price_cents, changed.new.price_cents) == (1100, 1320)
 
         with pytest.raises(quoting.RateGone):
-            await quoting.choose_rate(session, expired, user, old, 0)
+            await quoting.choose_rate(session, expired, user, old, 0, shop)
     assert carrier.calls == 4
 
 
@@ -125,7 +128,7 @@ async def test_a_carrier_without_rates_is_no_rates(database):
     async with database.transaction() as session:
         user = await session.get(User, 1)
         with pytest.raises(NoRates):
-            await quoting.quote_shipment(session, quoter(ScriptedCarrier([])), user, SHIPMENT)
+            await quoting.quote_shipment(session, quoter(ScriptedCarrier([])), user, SHIPMENT, SHOP)
 
 
 async def test_carrier_calls_are_timed_by_outcome(database):
@@ -141,9 +144,9 @@ async def test_carrier_calls_are_timed_by_outcome(database):
     async with database.transaction() as session:
         user = await session.get(User, 1)
         carrier = ScriptedCarrier([rate("usps", "usps_priority_mail", 1000)])
-        await quoting.quote_shipment(session, quoter(carrier), user, SHIPMENT)
+        await quoting.quote_shipment(session, quoter(carrier), user, SHIPMENT, SHOP)
         with pytest.raises(InvalidAddress):
-            await quoting.quote_shipment(session, quoter(Refusing()), user, SHIPMENT)
+            await quoting.quote_shipment(session, quoter(Refusing()), user, SHIPMENT, SHOP)
     assert (count("ok"), count("InvalidAddress")) == (ok + 1, refused + 1)
 
 

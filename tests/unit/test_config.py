@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from shipbot.config import ConfigError, load_settings
+from shipbot.services.shop_settings import initial_settings
 
 TOKEN = "123456789:" + "A" * 35
 SECRET = "s" * 32
@@ -74,6 +75,9 @@ def refused(**env: str) -> ConfigError:
         ({"refund_window_days": "{}"}, "REFUND_WINDOW_DAYS", "JSON object"),
         ({"refund_window_days": '{"ups": 400}'}, "REFUND_WINDOW_DAYS", "ups: days"),
         ({"refund_window_days": '{"ups": "90"}'}, "REFUND_WINDOW_DAYS", "whole number"),
+        ({"refund_window_days": '{"u p s": 9}'}, "REFUND_WINDOW_DAYS", "not a carrier"),
+        ({"markup_carriers": '{"ups": {"percent": "-1"}}'}, "MARKUP_CARRIERS", "ups: '-1'"),
+        ({"support_contact": "  "}, "SUPPORT_CONTACT", "must not be empty"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_problem(env, variable, problem):
@@ -121,13 +125,15 @@ def test_valid_configuration_loads():
 
 
 def test_pricing_rules_come_from_the_settings():
-    rules = settings(
-        markup_percent="12.5",
-        markup_flat="0.25",
-        min_price="4.99",
-        markup_carriers='{"ups": {"percent": "20"}}',
-        markup_services='{"usps_ground_advantage": {"flat": "1"}}',
-    ).pricing_rules
+    rules = initial_settings(
+        settings(
+            markup_percent="12.5",
+            markup_flat="0.25",
+            min_price="4.99",
+            markup_carriers='{"ups": {"percent": "20"}}',
+            markup_services='{"usps_ground_advantage": {"flat": "1"}}',
+        )
+    ).pricing
     assert (rules.markup.percent, rules.markup.flat_cents, rules.minimum_cents) == (
         Decimal("12.5"),
         25,
@@ -139,10 +145,11 @@ def test_pricing_rules_come_from_the_settings():
 
 def test_refund_windows_come_from_the_settings():
     purchased = datetime(2026, 11, 1, tzinfo=UTC)
-    default = settings().refund_windows
+    default = initial_settings(settings()).refund_windows
     assert default.deadline("usps", purchased) == purchased + timedelta(days=28)
     assert default.deadline("fedex", purchased) == purchased + timedelta(days=90)
-    windows = settings(refund_window_days='{"USPS": 10, "ups": 30}').refund_windows
+    edited = settings(refund_window_days='{"USPS": 10, "ups": 30}')
+    windows = initial_settings(edited).refund_windows
     assert windows.deadline("usps", purchased) == purchased + timedelta(days=10)
     assert windows.deadline("ups", purchased) == purchased + timedelta(days=30)
     # The carriers the setting does not name keep their defaults...

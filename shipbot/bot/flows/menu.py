@@ -15,7 +15,9 @@ from shipbot.bot.runtime.scope import current_scope, reads_before_slow_calls
 from shipbot.bot.ui import keyboards, texts
 from shipbot.bot.ui.callbacks import LanguageChoice, MenuAction
 from shipbot.db.models import User
+from shipbot.services import shop_settings
 from shipbot.services.ledger import balance_of
+from shipbot.services.shop_settings import ShopSettings
 from shipbot.services.users import choose_language
 
 router = Router(name="menu")
@@ -36,9 +38,16 @@ async def start(message: Message, state: FSMContext, user: User) -> None:
     await show_menu(message, user)
 
 
+async def show_help(event: Message | CallbackQuery, shop_defaults: ShopSettings) -> None:
+    # The support contact as an owner set it last, on whichever replica serves the chat.
+    async with reads_before_slow_calls() as reads:
+        shop = await shop_settings.current(reads, shop_defaults)
+    await show_prompt(event, texts.help_text(shop.support_contact), keyboards.back_to_menu())
+
+
 @router.message(Command("help"))
-async def help_command(message: Message, support_contact: str) -> None:
-    await show_prompt(message, texts.help_text(support_contact), keyboards.back_to_menu())
+async def help_command(message: Message, shop_defaults: ShopSettings) -> None:
+    await show_help(message, shop_defaults)
 
 
 @router.message(Command("cancel"))
@@ -64,8 +73,8 @@ async def home(query: CallbackQuery, state: FSMContext, user: User) -> None:
 
 
 @router.callback_query(MenuAction.filter(F.action == "help"))
-async def help_button(query: CallbackQuery, support_contact: str) -> None:
-    await show_prompt(query, texts.help_text(support_contact), keyboards.back_to_menu())
+async def help_button(query: CallbackQuery, shop_defaults: ShopSettings) -> None:
+    await show_help(query, shop_defaults)
 
 
 @router.callback_query(MenuAction.filter(F.action == "language"))

@@ -31,9 +31,10 @@ from shipbot.db.models import Order, RateQuote, User, utcnow
 from shipbot.domain.money import shortfall_top_up
 from shipbot.providers.carriers import base as carriers
 from shipbot.providers.carriers.base import CarrierError
-from shipbot.services import ledger, quoting
+from shipbot.services import ledger, quoting, shop_settings
 from shipbot.services.purchase import start_purchase
 from shipbot.services.quoting import Quoter
+from shipbot.services.shop_settings import ShopSettings
 from shipbot.services.topups import Payments
 
 log = logging.getLogger(__name__)
@@ -83,19 +84,25 @@ async def _ordered(convo: Conversation, user_id: int):
     )
 
 
+async def _shop(quoter: Quoter) -> ShopSettings:
+    async with reads_before_slow_calls() as reads:
+        return await shop_settings.current(reads, quoter.defaults)
+
+
 async def show_rates(
     event: Event, state: FSMContext, user: User, quoter: Quoter, *, refresh: bool, remember: bool
 ) -> None:
     convo = await Conversation.load(state)
     shipment = quoting.shipment_of(convo.draft)
     try:
-        quote = None
-        if not refresh:
-            async with reads_before_slow_calls() as reads:
-                quote = await quoting.valid_quote(reads, user.id, shipment)
+        async with reads_before_slow_calls() as reads:
+            shop = await shop_settings.current(reads, quoter.defaults)
+            quote = None
+            if not refresh:
+                quote = await quoting.valid_quote(reads, user.id, shipment, shop.changed_at)
         if quote is None:
             await show_prompt(event, texts.fetching())  # no keyboard: no second tap meanwhile
-            quote = await quoting.quote_shipment(db(), quoter, user, shipment)
+            quote = await quoting.quote_shipment(db(), quoter, user, shipment, shop)
     except CarrierError as error:
         await _show_problem(event, state, convo, error, remember=remember)
         return
@@ -123,8 +130,9 @@ async def _choose(
     remember: bool,
 ) -> None:
     convo = await Conversation.load(state)
+    shop = await _shop(quoter)  # re-prices an expired quote; read before that carrier call
     try:
-        outcome = await quoting.choose_rate(db(), quoter, user, quote, index)
+        outcome = await quoting.choose_rate(db(), quoter, user, quote, index, shop)
     except quoting.RateGone as gone:
         convo.data["quote_id"] = gone.quote.id
         convo.end_at(Rates.list)

@@ -1,4 +1,5 @@
-"""Periodic clean-up: dedup records only need to outlive Telegram's redelivery window (24 h)."""
+"""Periodic clean-up: dedup records only need to outlive Telegram's redelivery window (24 h);
+ended admin sessions and old failed logins are of no further use."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy import delete
 
 from shipbot.db.database import Database
 from shipbot.db.models import ProcessedUpdate, utcnow
+from shipbot.services import admin_sessions
+from shipbot.services.job_runs import HOUSEKEEPING, recording
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,11 @@ async def prune_processed_updates(
 async def run_housekeeping(database: Database) -> None:
     while True:
         try:
-            if removed := await prune_processed_updates(database):
-                log.info("pruned %d old dedup records", removed)
+            async with recording(database, HOUSEKEEPING):
+                if removed := await prune_processed_updates(database):
+                    log.info("pruned %d old dedup records", removed)
+                if removed := await admin_sessions.prune_ended(database):
+                    log.info("pruned %d ended admin sessions and old login failures", removed)
         except Exception:
             log.exception("housekeeping failed; will retry")
         await asyncio.sleep(PRUNE_EVERY_SECONDS)

@@ -8,6 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from shipbot.bot.notifications import tell_about_top_up
+from shipbot.services.job_runs import INVOICE_POLLER, recording
 from shipbot.services.topups import invoices_with_news, poll_open_invoices
 
 if TYPE_CHECKING:
@@ -20,8 +21,9 @@ async def run_payment_poller(runtime: BotRuntime, every_seconds: float) -> None:
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            await poll_open_invoices(runtime.database, runtime.payments.provider)
-            for invoice in await invoices_with_news(runtime.database):
-                await tell_about_top_up(runtime, invoice)
+            async with recording(runtime.database, INVOICE_POLLER):
+                await poll_open_invoices(runtime.database, runtime.payments.provider)
+                for invoice in await invoices_with_news(runtime.database):
+                    await tell_about_top_up(runtime, invoice)
         except Exception:
             log.exception("invoice polling failed; will retry")

@@ -129,6 +129,26 @@ def refund_outcome(status: str, message: str, amount_cents: int) -> str:
     return _("⚠️ This label cannot be refunded.")
 
 
+def refund_outcome_of_order(order_id: str, status: str, message: str, amount_cents: int) -> str:
+    """A void an operator asked for: the user is not on the order's screen, so it is named."""
+    heading = _("Order {order}").format(order=escape(order_id))
+    return f"<b>{heading}</b>\n{refund_outcome(status, message, amount_cents)}"
+
+
+def refund_goodwill(order_id: str, amount_cents: int, note: str) -> str:
+    return _(
+        "↩️ We reviewed the refused refund of order {order}: {amount} is back on your "
+        "balance as a goodwill credit.\n{note}"
+    ).format(order=escape(order_id), amount=format_usd(amount_cents), note=escape(note))
+
+
+def refund_closed(order_id: str, note: str) -> str:
+    return _(
+        "We reviewed the refused refund of order {order} and closed it: the carrier's "
+        "refusal stands.\n{note}"
+    ).format(order=escape(order_id), note=escape(note))
+
+
 def tracking_unavailable() -> str:
     return _("⚠️ Tracking is not available right now. Please try again later.")
 

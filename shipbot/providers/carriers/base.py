@@ -35,6 +35,17 @@ class CarrierService:
 
 
 @dataclass(frozen=True)
+class CarrierAccount:
+    """A carrier account connected at the provider, with its prepaid balance when the carrier
+    keeps one (USPS through Stamps.com does; a UPS or FedEx account billed by invoice does not)."""
+
+    carrier_id: str
+    carrier_code: str
+    name: str
+    balance_cents: int | None
+
+
+@dataclass(frozen=True)
 class Rate:
     rate_id: str
     service: CarrierService
@@ -135,6 +146,9 @@ class UnknownCarrierError(CarrierError):
 
 class CarrierProvider(Protocol):
     async def list_services(self) -> list[CarrierService]: ...
+
+    async def list_carrier_accounts(self) -> list[CarrierAccount]:
+        """The carrier accounts connected now, never from a cache (balances change)."""
 
     async def quote(self, shipment: Shipment) -> list[Rate]:
         """Every rate for the shipment; raises a CarrierError when there is none to show."""

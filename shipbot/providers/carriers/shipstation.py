@@ -28,6 +28,7 @@ import httpx
 from shipbot.domain.address import Address
 from shipbot.providers.carriers.base import (
     AuthenticationFailed,
+    CarrierAccount,
     CarrierError,
     CarrierService,
     CarrierUnavailable,
@@ -167,6 +168,10 @@ class ShipStationCarrier:
                 self._services = [s for c in data.get("carriers") or [] for s in _services(c)]
                 self._services_at = time.monotonic()
             return list(self._services)
+
+    async def list_carrier_accounts(self) -> list[CarrierAccount]:
+        data = _json(await self._read("GET", "/carriers"))
+        return [_account(c) for c in data.get("carriers") or [] if isinstance(c, dict)]
 
     async def quote(self, shipment: Shipment) -> list[Rate]:
         services = await self.list_services()
@@ -429,6 +434,34 @@ def _services(carrier: dict[str, Any]) -> list[CarrierService]:
         for s in carrier.get("services") or []
         if s.get("domestic") is not False  # we sell US domestic labels only
     ]
+
+
+def _account(carrier: dict[str, Any]) -> CarrierAccount:
+    code = carrier.get("carrier_code") or ""
+    return CarrierAccount(
+        carrier_id=carrier.get("carrier_id") or "",
+        carrier_code=code,
+        name=carrier.get("nickname") or carrier.get("friendly_name") or code.upper(),
+        balance_cents=_balance(carrier),
+    )
+
+
+def _balance(carrier: dict[str, Any]) -> int | None:
+    """A prepaid account's balance in cents; None for an account the carrier bills instead
+    (its `balance` is then a meaningless 0) or a balance we cannot read. The document types
+    `balance` as a bare number, which for the US accounts we sell through is dollars; a
+    monetary_value is read too, and refused unless in dollars."""
+    if carrier.get("requires_funded_amount") is False:
+        return None
+    balance = carrier.get("balance")
+    try:
+        if isinstance(balance, dict):
+            return _cents(balance)
+        if isinstance(balance, int | Decimal) and not isinstance(balance, bool):
+            return _cents({"currency": "usd", "amount": balance})
+    except (InvalidOperation, AttributeError):
+        pass
+    return None
 
 
 def _cents(money: Any, *, strict: bool = True) -> int | None:

@@ -15,6 +15,7 @@ import respx
 
 from shipbot.domain.address import Address
 from shipbot.providers.carriers.base import (
+    CarrierAccount,
     CarrierService,
     Rate,
     Shipment,
@@ -215,6 +216,72 @@ async def test_the_documents_carriers_are_read(document_api) -> None:
             "se-8412", "dhl_express", "Stamps.com", "usps_media_mail", "USPS First Class Mail"
         )
     ]
+
+
+async def test_the_carrier_accounts_request_fits_and_the_documents_answer_is_read(
+    document_api,
+) -> None:
+    api, carrier = document_api
+
+    accounts = await carrier.list_carrier_accounts()
+    again = await carrier.list_carrier_accounts()
+
+    assert api.problems == []
+    assert api.called == ["GET /v2/carriers"] * 2  # asked each time: balances change
+    # The document's balance is a bare number, 3799.52; its nickname names the account.
+    assert (
+        accounts
+        == again
+        == [CarrierAccount("se-8412", "dhl_express", "ShipStation Account - Stamps.com", 3799_52)]
+    )
+
+
+def carriers_answer(**changes: Any) -> dict[str, Any]:
+    """The document's carrier list, its one carrier changed (a field set to DROP is left out)."""
+    listed = openapi.response_example("GET", "/v2/carriers")
+    (example,) = listed["carriers"]
+    account = {k: v for k, v in {**example, **changes}.items() if v is not DROP}
+    return {**listed, "carriers": [account]}
+
+
+@pytest.mark.parametrize(
+    ("changes", "name", "balance"),
+    [
+        # Billed by the carrier: its balance of 0 is no balance at all.
+        ({"requires_funded_amount": False, "balance": 0}, "ShipStation Account - Stamps.com", None),
+        ({"balance": DROP}, "ShipStation Account - Stamps.com", None),
+        ({"balance": 0.5, "nickname": DROP}, "Stamps.com", 50),
+        ({"balance": 12, "nickname": DROP, "friendly_name": DROP}, "DHL_EXPRESS", 12_00),
+    ],
+    ids=["billed", "no-balance", "fifty-cents", "no-names"],
+)
+async def test_the_documents_variants_of_an_account_are_read(
+    document_api, changes, name, balance
+) -> None:
+    api, carrier = document_api
+    answer = carriers_answer(**changes)
+    assert openapi.response_problems("GET", "/v2/carriers", 200, answer) == []
+    api.answers[("GET", "/v2/carriers")] = answer
+
+    (account,) = await carrier.list_carrier_accounts()
+
+    assert (account.name, account.balance_cents) == (name, balance)
+
+
+@pytest.mark.parametrize(
+    ("balance", "cents"),
+    [({"currency": "usd", "amount": 18.4}, 18_40), ({"currency": "eur", "amount": 18.4}, None)],
+)
+async def test_a_balance_sent_as_a_money_object_is_read_in_dollars_only(
+    document_api, balance, cents
+) -> None:
+    # Not the document's type for `balance` (a number), but a monetary_value elsewhere in it.
+    api, carrier = document_api
+    api.answers[("GET", "/v2/carriers")] = carriers_answer(balance=balance)
+
+    (account,) = await carrier.list_carrier_accounts()
+
+    assert account.balance_cents == cents
 
 
 async def test_the_documents_rates_are_read(document_api) -> None:

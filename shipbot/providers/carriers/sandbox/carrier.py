@@ -20,6 +20,7 @@ from pathlib import Path
 from shipbot.domain.address import Address
 from shipbot.domain.zip_data import ZipInfo, cities_for, lookup
 from shipbot.providers.carriers.base import (
+    CarrierAccount,
     CarrierService,
     InvalidAddress,
     NoRates,
@@ -31,7 +32,7 @@ from shipbot.providers.carriers.base import (
     VoidResult,
 )
 from shipbot.providers.carriers.sandbox import labels, tracking
-from shipbot.providers.carriers.sandbox.catalog import BY_CODE, SERVICES
+from shipbot.providers.carriers.sandbox.catalog import ACCOUNTS, BY_CODE, SERVICES
 from shipbot.providers.carriers.sandbox.purchases import PurchaseRecords
 from shipbot.providers.carriers.sandbox.rating import TARIFFS, rate, zone_between
 
@@ -124,6 +125,10 @@ class SandboxCarrier:
 
     async def list_services(self) -> list[CarrierService]:
         return list(SERVICES)
+
+    async def list_carrier_accounts(self) -> list[CarrierAccount]:
+        await self._round_trip()
+        return list(ACCOUNTS)
 
     async def _round_trip(self) -> None:
         if self._latency > 0:

@@ -1,8 +1,9 @@
-"""The services the sandbox carrier sells: the same names and codes ShipStation uses."""
+"""The services the sandbox carrier sells, with the same names and codes ShipStation uses, and
+the carrier accounts it sells them through."""
 
 from __future__ import annotations
 
-from shipbot.providers.carriers.base import CarrierService
+from shipbot.providers.carriers.base import CarrierAccount, CarrierService
 
 _CARRIERS = {"usps": "USPS", "ups": "UPS", "fedex": "FedEx"}
 
@@ -33,3 +34,11 @@ SERVICES: tuple[CarrierService, ...] = (
 )
 
 BY_CODE: dict[str, CarrierService] = {s.service_code: s for s in SERVICES}
+
+# One of each kind the panel shows: prepaid and running low (it warns), billed by the carrier
+# (no balance), prepaid with plenty.
+ACCOUNTS: tuple[CarrierAccount, ...] = (
+    CarrierAccount("sandbox-usps", "usps", "USPS (sandbox)", 18_40),
+    CarrierAccount("sandbox-ups", "ups", "UPS (sandbox)", None),
+    CarrierAccount("sandbox-fedex", "fedex", "FedEx (sandbox)", 1_250_00),
+)
