@@ -64,12 +64,14 @@ class PurchaseJobs:
     def bot(self) -> Bot:
         return self.chats.bot
 
-    def start(self, order_id: str, chat_id: int, message_id: int) -> None:
+    def start(self, order_id: str, chat_id: int, message_id: int | None) -> None:
+        """Buy in the background; the outcome edits the progress message `message_id`, or
+        comes as a new message without one (a label the operator bought from the panel)."""
         task = asyncio.create_task(self._run(order_id, chat_id, message_id))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
 
-    async def _run(self, order_id: str, chat_id: int, message_id: int) -> None:
+    async def _run(self, order_id: str, chat_id: int, message_id: int | None) -> None:
         try:
             order = await finish_purchase(
                 self.database,

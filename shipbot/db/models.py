@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -70,8 +71,9 @@ class User(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        Index("ix_users_created_at", "created_at"),
-        Index("ix_users_last_seen_at", "last_seen_at"),
+        Index("ix_users_created_id", "created_at", "id"),
+        Index("ix_users_last_seen_id", "last_seen_at", "id"),
+        Index("ix_users_username_lower", func.lower(username)),
     )
 
 
@@ -167,7 +169,7 @@ class RateQuote(Base):
 
     __table_args__ = (
         Index("ix_rate_quotes_user_shipment", "user_id", "shipment_key"),
-        Index("ix_rate_quotes_created_at", "created_at"),
+        Index("ix_rate_quotes_created_user", "created_at", "user_id"),
     )
 
 
@@ -197,7 +199,8 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_user_created", "user_id", "created_at"),
         Index("ix_orders_status", "status"),
-        Index("ix_orders_created_at", "created_at"),
+        Index("ix_orders_created_user", "created_at", "user_id"),
+        Index("ix_orders_tracking_number", "tracking_number"),
     )
 
 
@@ -268,7 +271,8 @@ class Invoice(Base):
 
     __table_args__ = (
         Index("ix_invoices_status_expires", "status", "expires_at"),
-        Index("ix_invoices_created_at", "created_at"),
+        Index("ix_invoices_created_user", "created_at", "user_id"),
+        Index("ix_invoices_user_created", "user_id", "created_at"),
     )
 
 
@@ -312,7 +316,10 @@ class Refund(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))  # admin username, or "api"
     note: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_refunds_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_refunds_created_user", "created_at", "user_id"),
+        Index("ix_refunds_user_created", "user_id", "created_at"),
+    )
 
 
 class ShopSettingsRecord(Base):
@@ -422,3 +429,23 @@ class JobRun(Base):
     last_started_at: Mapped[datetime | None]
     last_finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)  # NULL: the last run succeeded
+
+
+class AdminApiToken(Base):
+    """A personal token for the admin API: whoever holds it acts as its account, with the
+    account's role. Only its SHA-256 is stored; the prefix tells a person which token is which."""
+
+    __tablename__ = "admin_api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("admin_accounts.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_admin_api_tokens_account_id", "account_id"),)

@@ -49,3 +49,14 @@ def goodwill_key(refund_id: str) -> str:
     """A refused refund the operator credits anyway: once per refund, as an adjustment (the
     carrier kept its cost, so it is no `refund` entry; see services/refunds.py)."""
     return f"goodwill:{refund_id}"
+
+
+def goodwill_label_key(order_id: str) -> str:
+    """A label the operator gives a user: its price credited once per order, as an adjustment,
+    right before the normal purchase holds and charges it (services/admin_labels.py)."""
+    return f"goodwill_label:{order_id}"
+
+
+def goodwill_reversal_key(order_id: str) -> str:
+    """A goodwill label the carrier would not sell: its credit is taken back, once."""
+    return f"goodwill_reversal:{order_id}"

@@ -92,7 +92,10 @@ async def keyset_page(
     size = clamp_page_size(limit)
     if cursor:
         at, after_id = decode_cursor(cursor)
-        query = query.where(or_(created_at < at, and_(created_at == at, row_id > after_id)))
+        # The first bound is implied by the second; it gives the planner a range to walk.
+        query = query.where(
+            created_at <= at, or_(created_at < at, and_(created_at == at, row_id > after_id))
+        )
     result = await session.execute(query.order_by(created_at.desc(), row_id).limit(size + 1))
     rows = list(result.all())
     shown = rows[:size]

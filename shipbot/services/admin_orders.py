@@ -5,7 +5,7 @@ rows of the CSV export."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +16,7 @@ from shipbot.db.database import Database
 from shipbot.db.models import AuditEntry, LedgerEntry, Order, RateQuote, Refund, User
 from shipbot.domain.orders import OrderStatus
 from shipbot.domain.pricing import PriceBreakdown, price_breakdown
-from shipbot.providers.carriers.base import Shipment
+from shipbot.providers.carriers.base import CarrierService, Shipment
 from shipbot.services import shop_settings
 from shipbot.services.admin_lists import MAX_PAGE_SIZE, Days, Page, keyset_page, user_clause
 from shipbot.services.label_files import LabelFiles
@@ -87,20 +87,15 @@ class FilterChoices:
     services: list[tuple[str, str]]
 
 
-async def filter_choices(session: AsyncSession) -> FilterChoices:
-    """The carriers and services orders were made with, for the filters' menus."""
-    carrier_name = Order.rate["carrier_name"].as_string()
-    service_name = Order.rate["service_name"].as_string()
-    carriers = await session.execute(
-        select(order_carrier_code, carrier_name).distinct().order_by(carrier_name)
-    )
-    services = await session.execute(
-        select(order_service_code, service_name).distinct().order_by(service_name)
-    )
+def filter_choices(services: Iterable[CarrierService]) -> FilterChoices:
+    """The filters' menus from the carrier's catalog: reading them out of every order's rate
+    would scan the whole table on each page."""
+    carriers = {service.carrier_code: service.carrier_name for service in services}
+    by_service = {service.service_code: service.service_name for service in services}
     return FilterChoices(
         statuses=[status.value for status in OrderStatus],
-        carriers=[tuple(row) for row in carriers],
-        services=[tuple(row) for row in services],
+        carriers=sorted(carriers.items(), key=lambda item: item[1]),
+        services=sorted(by_service.items(), key=lambda item: item[1]),
     )
 
 

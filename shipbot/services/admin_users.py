@@ -25,6 +25,7 @@ from shipbot.db.models import (
     User,
 )
 from shipbot.domain.ledger import EntryKind, adjustment_key
+from shipbot.domain.money import format_usd
 from shipbot.services import audit, ledger
 from shipbot.services.admin_lists import clamp_page_size
 from shipbot.services.audit import Actor
@@ -181,7 +182,7 @@ async def adjust_balance(
         raise AdminInputError("the form is out of date; open the page again")
     if limit_cents is not None and abs(amount_cents) > limit_cents:
         raise AdminInputError(
-            f"adjustments are limited to ${limit_cents / 100:,.2f} either way for your role"
+            f"adjustments are limited to {format_usd(limit_cents)} either way for your role"
         )
     movement = Movement(
         EntryKind.ADJUSTMENT, amount_cents, f"admin:{action_id}", adjustment_key(action_id)
@@ -194,7 +195,7 @@ async def adjust_balance(
             applied = await ledger.apply(session, user_id, movement)
         except InsufficientFunds as short:
             raise AdminInputError(
-                f"the balance would go below zero: it is ${short.balance_cents / 100:,.2f}"
+                f"the balance would go below zero: it is {format_usd(short.balance_cents)}"
             ) from None
         after = await ledger.balance_of(session, user_id)
         if applied:

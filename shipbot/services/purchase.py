@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.database import Database
 from shipbot.db.models import Order, utcnow
-from shipbot.domain.ledger import EntryKind, charge_key, hold_key, settle_key
+from shipbot.domain.ledger import (
+    EntryKind,
+    charge_key,
+    goodwill_label_key,
+    goodwill_reversal_key,
+    hold_key,
+    settle_key,
+)
 from shipbot.domain.orders import DEFAULT_REFUND_WINDOWS, OrderStatus, RefundWindows, can_move
 from shipbot.providers.carriers.base import (
     CarrierError,
@@ -193,6 +200,12 @@ async def _settle(
         release = Movement(EntryKind.HOLD_RELEASE, price, order.id, settle_key(order.id))
         if label is None:
             await ledger.apply(session, order.user_id, release)
+            if await ledger.is_applied(session, goodwill_label_key(order.id)):
+                # A label the operator gave: its credit was for this label only, so it goes too.
+                back = Movement(
+                    EntryKind.ADJUSTMENT, -price, order.id, goodwill_reversal_key(order.id)
+                )
+                await ledger.apply(session, order.user_id, back)
             order.status = OrderStatus.FAILED.value
             order.failure_reason = reason or "the carrier refused the purchase"
             return order

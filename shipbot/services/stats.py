@@ -25,7 +25,18 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Date, Select, case, cast, func, literal_column, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Select,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -59,6 +70,11 @@ class Bucket(StrEnum):
     @property
     def length(self) -> timedelta:
         return timedelta(weeks=1) if self is Bucket.WEEK else ONE_DAY
+
+
+def _cents_sum(cents: ColumnElement) -> ColumnElement:
+    # PostgreSQL sums BIGINT as NUMERIC (a Decimal here); cents stay integers on both databases.
+    return cast(func.sum(cents), BigInteger)
 
 
 def _midnight(day: date) -> datetime:
@@ -275,8 +291,8 @@ def _label_sales(period: Period, bucket_of: BucketOf) -> Select:
             code,
             func.max(Order.rate["carrier_name"].as_string()),
             func.count(),
-            func.sum(-LedgerEntry.amount_cents),
-            func.sum(Order.rate["carrier_total_cents"].as_integer()),
+            _cents_sum(-LedgerEntry.amount_cents),
+            _cents_sum(Order.rate["carrier_total_cents"].as_integer()),
         )
         .join(Order, Order.id == LedgerEntry.reference)
         .where(LedgerEntry.kind == EntryKind.LABEL_CHARGE.value)
@@ -292,8 +308,8 @@ def _refunds(period: Period, bucket_of: BucketOf) -> Select:
         select(
             key,
             func.count(),
-            func.sum(LedgerEntry.amount_cents),
-            func.sum(Order.rate["carrier_total_cents"].as_integer()),
+            _cents_sum(LedgerEntry.amount_cents),
+            _cents_sum(Order.rate["carrier_total_cents"].as_integer()),
         )
         .join(Refund, Refund.id == LedgerEntry.reference)
         .join(Order, Order.id == Refund.order_id)
@@ -306,7 +322,7 @@ def _refunds(period: Period, bucket_of: BucketOf) -> Select:
 def _top_ups(period: Period, bucket_of: BucketOf) -> Select:
     key = bucket_of(LedgerEntry.created_at)
     return (
-        select(key, func.sum(LedgerEntry.amount_cents))
+        select(key, _cents_sum(LedgerEntry.amount_cents))
         .where(LedgerEntry.kind == EntryKind.TOP_UP.value)
         .where(_within(LedgerEntry.created_at, period))
         .group_by(key)
@@ -348,7 +364,7 @@ def _active_users(period: Period, bucket_of: BucketOf) -> Select:
 
 def _balances() -> Select:
     return select(
-        func.coalesce(func.sum(Balance.cents), 0),
+        func.coalesce(_cents_sum(Balance.cents), 0),
         func.count(case((Balance.cents > 0, 1))),
     )
 
@@ -364,7 +380,7 @@ async def _top_users(
             LedgerEntry.user_id,
             func.count(case((kind == EntryKind.LABEL_CHARGE.value, 1))).label("labels"),
             # Charges are debits and refunds credits: spend is what was paid, net.
-            func.sum(-LedgerEntry.amount_cents).label("spend"),
+            _cents_sum(-LedgerEntry.amount_cents).label("spend"),
         )
         .where(kind.in_([EntryKind.LABEL_CHARGE.value, EntryKind.REFUND.value]))
         .where(_within(LedgerEntry.created_at, period))

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 
 from shipbot.config import Settings, load_settings
 from shipbot.db.database import Database
-from shipbot.services.admin_accounts import Role, create_account
-from shipbot.services.audit import COMMAND_LINE
+from shipbot.services import admin_api_tokens
+from shipbot.services.admin_accounts import Role, create_account, list_accounts
+from shipbot.services.audit import COMMAND_LINE, Actor
 from shipbot.web.app import create_app
 from tests.support.payments import SANDBOX_KEY
 from tests.support.sandbox_client import ADMIN_TOKEN, SECRET, TOKEN
@@ -101,6 +102,14 @@ async def accounts(database: Database) -> None:
     """An owner and a support account, both with PASSWORD."""
     await create_account(database, OWNER, PASSWORD, Role.OWNER, COMMAND_LINE)
     await create_account(database, SUPPORT, PASSWORD, Role.SUPPORT, COMMAND_LINE)
+
+
+async def personal_token(database: Database, username: str, name: str = "script") -> str:
+    """A personal API token of that admin, made by the service the panel calls."""
+    [account] = [a for a in await list_accounts(database) if a.username == username]
+    holder = Actor(account.id, account.username, "192.0.2.1")
+    token, _view = await admin_api_tokens.create(database, holder, name)
+    return token
 
 
 def csrf_field(html: str) -> tuple[str, str]:

@@ -304,3 +304,13 @@ async def test_two_voids_at_once_refund_once(app, accounts):
     assert sorted(body["created"] for body in bodies) == [False, True]
     assert await balance(app, 1) == before + order.price_cents
     assert len(await _audit_rows(app, "void")) == 1
+
+
+async def test_the_filter_menus_come_from_the_carriers_catalog(app, accounts):
+    catalog = await app.state.runtime.quoter.carrier.list_services()
+    async with browser(app) as owner:
+        await logged_in(owner)
+        page = (await owner.get("/admin/orders")).text
+    for service in catalog:
+        assert f'<option value="{service.carrier_code}"' in page
+        assert f'<option value="{service.service_code}"' in page

@@ -1,6 +1,7 @@
 """Every /admin page and every /api/admin route of the whole application is closed without
-valid credentials. The routes are enumerated from the app itself, so a route added later
-without its auth dependency fails here."""
+valid credentials: a session, ADMIN_API_TOKEN, or a personal API token that is neither revoked
+nor its account's disabled. The routes are enumerated from the app itself, so a route added
+later without its auth dependency fails here."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from collections.abc import Iterable, Iterator
 import pytest
 from fastapi import FastAPI
 
+from shipbot.services import admin_accounts, admin_api_tokens
+from shipbot.services.admin_accounts import Role
+from shipbot.services.audit import COMMAND_LINE
 from shipbot.web.admin import STATIC_PATH
 from shipbot.web.admin.auth import LOGIN_PATH
-from tests.admin.conftest import browser, logged_in
+from tests.admin.conftest import OWNER, SUPPORT, browser, logged_in, personal_token
 from tests.support.routes import route_paths
 from tests.support.sandbox_client import ADMIN_TOKEN
 
@@ -91,21 +95,57 @@ async def test_every_api_route_answers_401_without_the_right_token(app, authoriz
             assert response.json()["error"]["code"] == "unauthorized"
 
 
-async def test_the_right_token_opens_the_api(app):
+async def _unusable_personal_token(database, case: str) -> str:
+    token = await personal_token(database, OWNER if case != "disabled-account" else SUPPORT)
+    if case == "revoked":
+        [view] = await admin_api_tokens.list_tokens(database)
+        await admin_api_tokens.revoke(database, view.id, COMMAND_LINE, Role.OWNER)
+    elif case == "disabled-account":
+        await admin_accounts.disable_account(database, SUPPORT, COMMAND_LINE)
+    elif case == "one-character-changed":
+        token = one_character_changed(token)
+    elif case == "one-character-short":
+        token = token[:-1]
+    return token
+
+
+@pytest.mark.parametrize(
+    "case", ["revoked", "disabled-account", "one-character-changed", "one-character-short"]
+)
+async def test_every_api_route_answers_401_to_a_personal_token_that_is_not_valid(
+    app, database, accounts, case
+):
+    token = await _unusable_personal_token(database, case)
     async with browser(app) as caller:
         for method, path in admin_routes(app, "/api/admin"):
             response = await caller.request(
-                method, path, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+                method, path, headers={"Authorization": f"Bearer {token}"}
             )
-            # Past the token: the route's own answer (a made-up id is 404, a missing body 422).
+            assert response.status_code == 401, (method, path)
+            assert response.json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("holder", ["ADMIN_API_TOKEN", OWNER, SUPPORT])
+async def test_the_right_token_opens_the_api(app, database, accounts, holder):
+    token = ADMIN_TOKEN if holder == "ADMIN_API_TOKEN" else await personal_token(database, holder)
+    async with browser(app) as caller:
+        for method, path in admin_routes(app, "/api/admin"):
+            response = await caller.request(
+                method, path, headers={"Authorization": f"Bearer {token}"}
+            )
+            # Past the token: the route's own answer (a made-up id is 404, a missing body 422,
+            # an owner's route 403 to support).
             assert response.status_code != 401, (method, path)
             assert response.status_code < 500, (method, path, response.text)
 
 
 async def test_without_admin_api_token_configured_the_api_is_closed(tmp_path):
-    from tests.admin.conftest import admin_settings, running_app
+    from tests.admin.conftest import PASSWORD, admin_settings, running_app
 
     async for app in running_app(admin_settings(tmp_path, admin_api_token=None)):
+        database = app.state.runtime.database
+        await admin_accounts.create_account(database, OWNER, PASSWORD, Role.OWNER, COMMAND_LINE)
+        personal = await personal_token(database, OWNER)
         async with browser(app) as caller:
             for method, path in admin_routes(app, "/api/admin"):
                 for authorization in ("Bearer ", "Bearer None", f"Bearer {ADMIN_TOKEN}"):
@@ -113,3 +153,8 @@ async def test_without_admin_api_token_configured_the_api_is_closed(tmp_path):
                         method, path, headers={"Authorization": authorization}
                     )
                     assert response.status_code == 401, (method, path, authorization)
+            # Personal tokens do not depend on it.
+            response = await caller.get(
+                "/api/admin/audit", headers={"Authorization": f"Bearer {personal}"}
+            )
+            assert response.status_code == 200

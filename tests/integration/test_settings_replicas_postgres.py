@@ -1,20 +1,22 @@
 """A settings change takes effect on every replica without a restart: two `shipbot serve` on
-one PostgreSQL, the markup and support contact changed in the database (as the panel will),
-and the next quote and /help on either replica use the new values."""
+one PostgreSQL; an owner logs in to the panel on one replica, and with that session changes
+the markup and support contact through the other; the next quote and /help on either replica
+use the new values."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from decimal import Decimal
+import re
 
+import httpx
 import pytest
 
 from shipbot.config import load_settings
 from shipbot.db.database import Database
-from shipbot.services import shop_settings
+from shipbot.services import admin_accounts
+from shipbot.services.admin_accounts import Role
 from shipbot.services.audit import COMMAND_LINE
-from shipbot.services.shop_settings import initial_settings
 from tests.integration.conftest import postgres_rows
 from tests.integration.test_new_label_flow import reach_review_by_pasting
 from tests.integration.test_rates_flow import cents, rate_buttons
@@ -22,21 +24,44 @@ from tests.support.dialogue import Dialogue
 
 pytestmark = pytest.mark.postgres
 WEBHOOK = "/api/telegram/webhook"
+OWNER, PASSWORD = "olga", "correct horse battery staple"
 
 
-def change_settings(database_url: str, **changes) -> None:
+def create_owner(database_url: str) -> None:
     settings = load_settings(_env_file=None, database_url=database_url)
 
-    async def change() -> None:
+    async def create() -> None:
         database = Database(settings.database_url)
         try:
-            await shop_settings.change(
-                database, initial_settings(settings), COMMAND_LINE, reason="test", **changes
+            await admin_accounts.create_account(
+                database, OWNER, PASSWORD, Role.OWNER, COMMAND_LINE
             )
         finally:
             await database.dispose()
 
-    asyncio.run(change())
+    asyncio.run(create())
+
+
+def hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]+)"', html).group(1)
+
+
+def log_in(server) -> httpx.Cookies:
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        form = browser.get("/admin/login").text
+        login = {"username": OWNER, "password": PASSWORD, "csrf_token": hidden(form, "csrf_token")}
+        answer = browser.post("/admin/login", data=login)
+        assert answer.status_code == 303, answer.text
+        return browser.cookies
+
+
+def change_settings_in_the_panel(server, cookies: httpx.Cookies, **fields: str) -> None:
+    with httpx.Client(base_url=server.url, cookies=cookies, timeout=30) as browser:
+        page = browser.get("/admin/settings")
+        assert page.status_code == 200  # the session made on the other replica holds here
+        form = {name: hidden(page.text, name) for name in ("csrf_token", "version")}
+        saved = browser.post("/admin/settings", data=form | fields)
+        assert saved.status_code == 303, saved.text
 
 
 def newest_quote_prices(database_url: str) -> list[tuple[int, int]]:
@@ -58,10 +83,12 @@ def test_a_settings_change_is_used_by_the_next_quote_on_each_replica(
     old = talk.press("💲 Show rates")
     assert all(price > total for total, price in newest_quote_prices(postgres_url))  # 10 %
 
-    change_settings(
-        postgres_url,
-        markup_percent=Decimal(0),
-        markup_flat_cents=7_00,
+    create_owner(postgres_url)
+    change_settings_in_the_panel(
+        second,
+        log_in(first),
+        markup_percent="0",
+        markup_flat_cents="7.00",
         support_contact="@replica_support",
     )
 

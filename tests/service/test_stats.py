@@ -8,6 +8,7 @@ period's validation. The same comparison runs on PostgreSQL (marked `postgres`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import shutil
 from collections import Counter, defaultdict
@@ -36,6 +37,7 @@ from shipbot.services.ledger import Movement
 from shipbot.services.quoting import PricedRate
 from shipbot.services.refunds import request_refund
 from shipbot.services.stats import Bucket, Dashboard, Figures, Period, TopUser, dashboard
+from shipbot.web.admin.charts import carrier_chart, revenue_chart
 from tests.service.test_refunds import Voiding, bought
 from tests.support.postgres import PostgresCluster
 
@@ -330,6 +332,17 @@ async def compare_every_figure(database: Database, seed: int) -> None:
         async with database.transaction() as session:
             result = await dashboard(session, period, bucket)
         assert observed(result) == expected(history, period, bucket), (period, bucket)
+        assert_whole_cents(result)
+        revenue_chart(result), carrier_chart(result)  # as the page draws them
+
+
+def assert_whole_cents(result) -> None:
+    """Integers, not Decimals (PostgreSQL sums BIGINT as NUMERIC): the page formats them."""
+    figures = [result.totals, *(bucket.figures for bucket in result.buckets)]
+    values = [getattr(f, field.name) for f in figures for field in dataclasses.fields(f)]
+    values += [result.balances_owed_cents, *(u.spend_cents for u in result.top_by_spend)]
+    values += [n for carrier in result.labels_by_carrier for n in carrier.per_bucket]
+    assert all(type(value) is int for value in values), values
 
 
 @pytest.fixture(scope="module")

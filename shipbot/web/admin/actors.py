@@ -1,4 +1,4 @@
-"""Who an action is audited as: the logged-in admin on the panel, the API token on the API."""
+"""Who an action is audited as: the logged-in admin on the panel, the token's holder on the API."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from fastapi import Request
 
 from shipbot.services.admin_sessions import AdminIdentity
 from shipbot.services.audit import Actor
+from shipbot.web.admin.api import api_identity
 from shipbot.web.admin.auth import client_address
-
-API_USERNAME = "api"
 
 
 def panel_actor(request: Request, identity: AdminIdentity) -> Actor:
@@ -16,5 +15,5 @@ def panel_actor(request: Request, identity: AdminIdentity) -> Actor:
 
 
 def api_actor(request: Request) -> Actor:
-    # ADMIN_API_TOKEN belongs to no account: the audit log names it "api".
-    return Actor(account_id=None, username=API_USERNAME, client_address=client_address(request))
+    # A personal token acts as its admin; ADMIN_API_TOKEN as "api" (api.SHARED_TOKEN).
+    return api_identity(request).actor(client_address(request))

@@ -1,11 +1,13 @@
-"""The admin JSON API's common ground (SPEC §4): bearer-token auth with ADMIN_API_TOKEN, one
-error body shape, {"error": {"code": ..., "message": ...}}, and the audit log's endpoint. Each
-area of the panel adds its own endpoints, calling the same services as its pages; they are
-mounted together, behind the token, in shipbot/web/admin/routes.py."""
+"""The admin JSON API's common ground (SPEC §4): bearer-token auth, with ADMIN_API_TOKEN or an
+admin's personal token, and roles; one error body shape, {"error": {"code": ..., "message":
+...}}; and the audit log's endpoint. Each area of the panel adds its own endpoints, calling the
+same services as its pages; they are mounted together, behind the token, in
+shipbot/web/admin/routes.py."""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,12 +15,17 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from shipbot.services import audit
+from shipbot.services import admin_api_tokens, audit
+from shipbot.services.admin_accounts import Role
+from shipbot.services.admin_api_tokens import ApiIdentity
 from shipbot.services.admin_lists import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shipbot.web.admin.auth import database_of, settings_of
 
 PREFIX = "/api/admin"
 _bearer = HTTPBearer(auto_error=False)
+# ADMIN_API_TOKEN belongs to no account: it has the owner's rights, and the audit log names it
+# "api".
+SHARED_TOKEN = ApiIdentity(account_id=None, username="api", role=Role.OWNER)
 
 
 class AdminApiError(Exception):
@@ -42,17 +49,42 @@ def error_response(
 
 async def require_api_token(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> None:
-    """Unset ADMIN_API_TOKEN closes the API rather than opening it."""
+) -> ApiIdentity:
+    """ADMIN_API_TOKEN or a personal token; who it is stays on the request for api_identity.
+    Unset ADMIN_API_TOKEN closes the API to everything but personal tokens."""
     expected = settings_of(request).admin_api_token
     given = credentials.credentials if credentials else ""
-    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+    if expected and hmac.compare_digest(given.encode(), expected.encode()):
+        identity: ApiIdentity | None = SHARED_TOKEN
+    else:
+        identity = await admin_api_tokens.resolve(database_of(request), given)
+    if identity is None:
         raise AdminApiError(
             401,
             "unauthorized",
             "a valid admin API token is required (Authorization: Bearer ...)",
             {"WWW-Authenticate": "Bearer"},
         )
+    request.state.api_identity = identity
+    return identity
+
+
+def api_identity(request: Request) -> ApiIdentity:
+    """Who the request's token belongs to; set by require_api_token, which guards every route."""
+    return request.state.api_identity
+
+
+def require_api_role(*roles: Role | str) -> Callable[[Request], Awaitable[None]]:
+    """A route dependency admitting the given roles only, as require_role does on the panel:
+    `dependencies=[Depends(require_api_role(Role.OWNER))]`; other roles get 403."""
+    allowed = {Role(role) for role in roles}
+
+    async def check(request: Request) -> None:
+        role = api_identity(request).role
+        if role not in allowed:
+            raise AdminApiError(403, "forbidden", f"the {role.value} role may not do this")
+
+    return check
 
 
 router = APIRouter()
@@ -91,6 +123,7 @@ ERRORS = {
     401: {"model": ErrorBody, "description": "missing or wrong token"},
     422: {"model": ErrorBody, "description": "invalid parameters"},
 }
+OWNER_ONLY = {403: {"model": ErrorBody, "description": "the token's role may not do this"}}
 
 
 @router.get("/audit", response_model=AuditPageOut, responses=ERRORS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from shipbot.bot.refund_news import tell_refund_outcome
 from shipbot.db.models import Order, User
 from shipbot.domain.money import format_usd
+from shipbot.providers.carriers.base import CarrierError, CarrierService
 from shipbot.services import admin_orders, refunds
 from shipbot.services.admin_accounts import Role
 from shipbot.services.admin_lists import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, BadCursor, Days
@@ -35,6 +37,7 @@ from shipbot.web.admin.auth import (
 from shipbot.web.admin.list_params import days, page_links, with_query
 from shipbot.web.admin.rendering import render
 
+log = logging.getLogger(__name__)
 pages = APIRouter()
 api = APIRouter()
 PAGE_SIZE = 50
@@ -45,6 +48,15 @@ def _runtime(request: Request):
 
 
 # ---- the panel
+
+
+async def _catalog(request: Request) -> list[CarrierService]:
+    """The carrier's services for the filter menus; without them the menus are empty."""
+    try:
+        return await request.app.state.runtime.quoter.carrier.list_services()
+    except CarrierError as error:
+        log.warning("no carrier catalog for the order filters: %s", error)
+        return []
 
 
 @pages.get("/orders")
@@ -69,7 +81,7 @@ async def order_list(
             raise PanelRefusal(
                 400, "This page link is not valid; start from the first page."
             ) from None
-        choices = await admin_orders.filter_choices(session)
+    choices = admin_orders.filter_choices(await _catalog(request))
     query = {
         "q": q,
         "status": status,

@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse
 
 from shipbot.web.admin import (
     api,
+    api_tokens,
     dashboard,
+    labels,
     monitoring,
     orders,
     pages,
@@ -32,6 +34,8 @@ PAGE_AREAS = (
     orders.pages,
     topups.pages,
     refunds.pages,
+    labels.pages,
+    api_tokens.pages,
 )
 API_AREAS = (
     api.router,
@@ -42,6 +46,7 @@ API_AREAS = (
     orders.api,
     topups.api,
     refunds.api,
+    labels.api,
 )
 
 panel_router = APIRouter(dependencies=[Depends(current_admin)])
@@ -64,6 +69,7 @@ def _openapi() -> dict:
     return get_openapi(
         title="shipbot admin API",
         version="1",
-        description="Bearer token: ADMIN_API_TOKEN.",
+        description="Bearer token: ADMIN_API_TOKEN, or a personal token from /admin/api-tokens"
+        " (it acts as its admin, with their role).",
         routes=api_router.routes,
     )

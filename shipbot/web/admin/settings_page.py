@@ -16,7 +16,7 @@ from shipbot.services.audit import Actor
 from shipbot.services.settings_form import FIELD_NAMES, form_values, parse_form
 from shipbot.services.shop_settings import InvalidSettings, ShopSettings, StaleSettings
 from shipbot.web.admin.actors import api_actor
-from shipbot.web.admin.api import ERRORS, AdminApiError
+from shipbot.web.admin.api import ERRORS, OWNER_ONLY, AdminApiError, require_api_role
 from shipbot.web.admin.auth import client_address, form_fields, require_csrf, require_role
 from shipbot.web.admin.rendering import render
 
@@ -121,13 +121,23 @@ class SettingsChangeIn(BaseModel):
     reason: str = ""
 
 
-@api.get(PATH, response_model=SettingsOut, responses=ERRORS)
+@api.get(
+    PATH,
+    response_model=SettingsOut,
+    responses={**ERRORS, **OWNER_ONLY},
+    dependencies=[Depends(require_api_role(Role.OWNER))],
+)
 async def api_settings(request: Request) -> SettingsOut:
     shop = await _current(request)
     return SettingsOut(version=shop.version, values=form_values(shop))
 
 
-@api.patch(PATH, response_model=SettingsOut, responses=ERRORS)
+@api.patch(
+    PATH,
+    response_model=SettingsOut,
+    responses={**ERRORS, **OWNER_ONLY},
+    dependencies=[Depends(require_api_role(Role.OWNER))],
+)
 async def api_change_settings(request: Request, body: SettingsChangeIn) -> SettingsOut:
     unknown = sorted(set(body.values) - set(FIELD_NAMES))
     if unknown:

@@ -21,7 +21,7 @@ from shipbot.services.admin_sessions import AdminIdentity
 from shipbot.services.admin_users import AdminInputError, UserDetail, UserRow
 from shipbot.services.audit import Actor
 from shipbot.web.admin.actors import api_actor
-from shipbot.web.admin.api import ERRORS, AdminApiError
+from shipbot.web.admin.api import ERRORS, AdminApiError, api_identity
 from shipbot.web.admin.auth import (
     PanelRefusal,
     client_address,
@@ -52,9 +52,9 @@ def _user_url(user_id: int, done: str | None = None) -> str:
     return f"/admin/users/{user_id}" + (f"?{urlencode({'done': done})}" if done else "")
 
 
-async def _adjustment_limit(request: Request, identity: AdminIdentity) -> int | None:
+async def _adjustment_limit(request: Request, role: Role) -> int | None:
     """Owners adjust freely; support within the limit the owner set."""
-    if identity.role is Role.OWNER:
+    if role is Role.OWNER:
         return None
     runtime = request.app.state.runtime
     async with runtime.database.transaction() as session:
@@ -93,7 +93,7 @@ async def _user_page(
         form=form or {},
         # A fresh id per form shown: submitting the same form twice is one adjustment.
         action_id=secrets.token_urlsafe(16),
-        limit_cents=await _adjustment_limit(request, identity),
+        limit_cents=await _adjustment_limit(request, identity.role),
     )
 
 
@@ -146,7 +146,7 @@ async def adjust(
             admin_users.parse_cents(form.get("amount", "")),
             form.get("reason", ""),
             form.get("action_id", ""),
-            limit_cents=await _adjustment_limit(request, identity),
+            limit_cents=await _adjustment_limit(request, identity.role),
         )
     except AdminInputError as error:
         return await _user_page(
@@ -354,6 +354,7 @@ async def api_adjust(request: Request, user_id: int, body: AdjustmentIn) -> Adju
             body.amount_cents,
             body.reason,
             body.action_id,
+            limit_cents=await _adjustment_limit(request, api_identity(request).role),
         )
     except AdminInputError as error:
         raise _refused(error) from None
