@@ -15,11 +15,19 @@ the sandbox carrier's services and whose `shipment` is a real one, the purchase'
 `hold_release` and `label_charge` entries, refunds (approved with a `refund` entry, refused,
 some decided as goodwill or closed), balances equal to each user's ledger sum, audit entries
 and the last hour's processed updates. Orders go mostly to a minority of heavy users, as in a
-real shop. PostgreSQL is a throwaway cluster (tests/support/postgres.py), ANALYZEd after the
-seed as autovacuum would soon do; SQLite is left as the application leaves it (no ANALYZE).
+real shop. PostgreSQL is a throwaway cluster (tests/support/postgres.py), VACUUM ANALYZEd after
+the seed as autovacuum would soon do; SQLite is left as the application leaves it (no ANALYZE).
 
-Each page is requested once to warm up, then --runs times in turn; the report gives p50, p95
-and max per page and database, and the status code seen. For every page whose p95 misses the
+After the seed the dashboard's daily roll-up is run over every closed day, as the roll-up job
+(services/stats_rollup.py) has it in a running shop; with --before-rollup the dashboard pages
+are also measured before it, that is computed live. After the roll-up both databases are
+VACUUM ANALYZEd again on PostgreSQL, as autovacuum does after many inserts: the roll-up's
+tables were empty when the planner last looked. SQLite stays unanalyzed, as the application
+leaves it (its statistics would make the planner scan every order for a rare status).
+--area measures one area's pages only.
+
+Each page is requested once to warm up, then --runs times in turn; the report gives p50, p95,
+p99 and max per page and database, and the status code seen. For every page whose p95 misses the
 target (150 ms) it shows the page's slowest SQL statement with its plan (EXPLAIN QUERY PLAN on
 SQLite, EXPLAIN ANALYZE on PostgreSQL). The monitoring page also calls Telegram (here an
 address where nothing listens: refused at once), the carrier and the payment provider
@@ -41,7 +49,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -77,6 +85,7 @@ from shipbot.providers.carriers.sandbox.catalog import SERVICES
 from shipbot.services.admin_accounts import Role, create_account
 from shipbot.services.audit import COMMAND_LINE
 from shipbot.services.quoting import PricedRate
+from shipbot.services.stats_rollup import roll_up_closed_days
 from shipbot.web.app import create_app
 from tests.support.payments import SANDBOX_KEY
 from tests.support.postgres import PostgresCluster
@@ -524,6 +533,14 @@ class StatementLog:
             self.statements.append((took, statement, parameters))
 
 
+async def vacuum_analyze(database: Database) -> None:
+    """What autovacuum soon does to new rows on PostgreSQL: planner statistics, and the
+    visibility map that index-only scans need."""
+    async with database.engine.connect() as connection:
+        conn = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE"))
+
+
 # -- the pages -----------------------------------------------------------------------------
 
 
@@ -532,6 +549,7 @@ class Page:
     area: str
     path: str
     runs: int | None = None  # None: --runs
+    before_rollup: bool = False  # measured before the dashboard's roll-up ran
 
 
 def pages(seeded: Seeded, older_orders: str) -> list[Page]:
@@ -606,6 +624,8 @@ class DatabaseRun:
     seed_seconds: float
     counts: dict[str, int]
     measured: list[Measured]
+    rolled_up_days: int
+    rollup_seconds: float
 
 
 async def explain(database: Database, statement: str, parameters) -> str:
@@ -659,9 +679,7 @@ async def run_database(kind: str, args) -> DatabaseRun:
             await seed(database, rows)
             del rows
             if not database.is_sqlite:
-                async with database.engine.connect() as connection:
-                    conn = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                    await conn.execute(text("VACUUM ANALYZE"))
+                await vacuum_analyze(database)
             seed_seconds = time.perf_counter() - started
             await create_account(database, OWNER, PASSWORD, Role.OWNER, COMMAND_LINE)
             client = await logged_in_browser(app)
@@ -669,21 +687,44 @@ async def run_database(kind: str, args) -> DatabaseRun:
                 first_page = (await client.get("/admin/orders")).text
                 found = _OLDER.search(first_page)
                 older = found.group(1).replace("&amp;", "&") if found else "/admin/orders"
+                chosen = [p for p in pages(seeded, older) if not args.area or p.area in args.area]
                 log = StatementLog(database)
                 measured = []
-                for page in pages(seeded, older):
+
+                async def measure(page: Page) -> None:
                     runs = args.csv_runs if page.runs == -1 else args.runs
                     one = await measure_page(client, log, database, page, runs)
                     print(
                         f"{kind:8} {page.path[:90]:90} {one.status} "
                         f"p50 {percentile_ms(one.seconds, 0.5):7.1f} "
-                        f"p95 {percentile_ms(one.seconds, 0.95):7.1f} ms",
+                        f"p95 {percentile_ms(one.seconds, 0.95):7.1f} ms"
+                        + (" (before the roll-up)" if page.before_rollup else ""),
                         flush=True,
                     )
                     measured.append(one)
+
+                if args.before_rollup:
+                    for page in chosen:
+                        if page.area == "dashboard":
+                            await measure(replace(page, before_rollup=True))
+                started = time.perf_counter()
+                rolled_up_days = 0
+                while True:  # as the job's rounds do, without their pause
+                    done = await roll_up_closed_days(database)
+                    rolled_up_days += len(done.rolled_up)
+                    if not done.left:
+                        break
+                rollup_seconds = time.perf_counter() - started
+                if not database.is_sqlite:  # the roll-up's tables were empty at the last one
+                    await vacuum_analyze(database)
+                print(f"{kind:8} rolled up {rolled_up_days} days in {rollup_seconds:.1f} s")
+                for page in chosen:
+                    await measure(page)
             finally:
                 await client.aclose()
-        return DatabaseRun(kind, seed_seconds, seeded.counts, measured)
+        return DatabaseRun(
+            kind, seed_seconds, seeded.counts, measured, rolled_up_days, rollup_seconds
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -699,16 +740,18 @@ def report(results: list[DatabaseRun], args) -> str:
         lines.append(
             f"{run.kind}: seeded in {run.seed_seconds:.0f} s: "
             + ", ".join(f"{name} {count:,}" for name, count in run.counts.items())
+            + f"; {run.rolled_up_days} days rolled up in {run.rollup_seconds:.1f} s"
         )
     lines.append("")
-    by_path: dict[str, dict[str, Measured]] = defaultdict(dict)
+    by_page: dict[tuple[str, bool], dict[str, Measured]] = defaultdict(dict)
     for run in results:
         for one in run.measured:
-            by_path[one.page.path][run.kind] = one
+            by_page[one.page.path, one.page.before_rollup][run.kind] = one
     kinds = [run.kind for run in results]
-    columns = ["area", "page"] + [f"{kind} p50 / p95 / max ms (slowest SQL)" for kind in kinds]
+    columns = ["area", "page"]
+    columns += [f"{kind} p50 / p95 / p99 / max ms (slowest SQL)" for kind in kinds]
     rows = []
-    for path, per_kind in by_path.items():
+    for (path, before_rollup), per_kind in by_page.items():
         cells = []
         for kind in kinds:
             one = per_kind.get(kind)
@@ -718,12 +761,10 @@ def report(results: list[DatabaseRun], args) -> str:
             p95 = percentile_ms(one.seconds, 0.95)
             miss = " **miss**" if p95 > TARGET_MS else ""
             status = "" if one.status == 200 else f" [{one.status}]"
-            cells.append(
-                f"{percentile_ms(one.seconds, 0.5)} / {p95} / {percentile_ms(one.seconds, 1.0)}"
-                f" ({one.slowest_sql_ms}){miss}{status}"
-            )
+            p50, p99, top = (percentile_ms(one.seconds, f) for f in (0.5, 0.99, 1.0))
+            cells.append(f"{p50} / {p95} / {p99} / {top} ({one.slowest_sql_ms}){miss}{status}")
         area = next(iter(per_kind.values())).page.area
-        rows.append([area, f"`{path}`", *cells])
+        rows.append([area, f"`{path}`" + (" before the roll-up" if before_rollup else ""), *cells])
     lines += markdown_table(columns, rows)
     lines.append("")
     lines.append(
@@ -733,7 +774,9 @@ def report(results: list[DatabaseRun], args) -> str:
     for run in results:
         for one in run.measured:
             if one.plan:
-                lines += ["", f"#### {run.kind}: `{one.page.path}`", "", "```", one.plan, "```"]
+                when = " (before the roll-up)" if one.page.before_rollup else ""
+                heading = f"#### {run.kind}: `{one.page.path}`{when}"
+                lines += ["", heading, "", "```", one.plan, "```"]
     return "\n".join(lines)
 
 
@@ -744,6 +787,17 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30, help="measured requests per page")
     parser.add_argument("--csv-runs", type=int, default=3, help="for the full CSV export")
+    parser.add_argument(
+        "--area",
+        action="append",
+        choices=["dashboard", "monitoring", "users", "orders", "topups", "refunds", "audit"],
+        help="measure only this area's pages (repeatable; default: every page)",
+    )
+    parser.add_argument(
+        "--before-rollup",
+        action="store_true",
+        help="also measure the dashboard pages before the roll-up runs (computed live)",
+    )
     run_from_command_line(parser, benchmark, report)
 
 

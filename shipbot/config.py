@@ -96,10 +96,6 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     log_level: str = "INFO"
     support_contact: str = "@shipbot_support"
-    enable_test_hooks: bool = False
-    test_slow_seconds: float = 30.0
-    test_gate_file: str | None = None
-    test_kill_after_label: bool = False
     # No defaults: a sandbox provider is an explicit choice, never a fallback for a missing key.
     payment_provider: PaymentProviderChoice | None = None
     carrier_provider: CarrierProviderChoice | None = None

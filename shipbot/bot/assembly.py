@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -16,14 +17,14 @@ from aiogram.utils.i18n import I18n
 from shipbot.bot.flows import (
     address_book,
     balance,
-    diagnostics,
     fallback,
     menu,
+    navigation,
     new_label,
     orders,
     rates,
 )
-from shipbot.bot.flows.new_label import navigation
+from shipbot.bot.flows.dialog import Dialogs
 from shipbot.bot.flows.new_label.entry import DraftExpiry
 from shipbot.bot.purchases import PurchaseJobs
 from shipbot.bot.runtime.chats import ChatTurns
@@ -70,6 +71,7 @@ def build_dispatcher(
     quoter: Quoter,
     payments: Payments,
     purchases: PurchaseJobs,
+    first_routers: Sequence[Router] = (),
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         storage=DatabaseStorage(database),
@@ -84,21 +86,31 @@ def build_dispatcher(
     dispatcher.message.outer_middleware(DraftExpiry())
     dispatcher.callback_query.outer_middleware(DraftExpiry())
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
-    if settings.enable_test_hooks:
-        dispatcher.include_router(
-            diagnostics.build_router(settings.test_slow_seconds, settings.test_gate_file)
-        )
+    dialogs = Dialogs(
+        balance.SCREENS,
+        orders.SCREENS,
+        address_book.SCREENS,
+        new_label.SCREENS,
+        rates.SCREENS,
+        navigation.SCREENS,
+    )
+    dispatcher.message.middleware(dialogs)
+    dispatcher.callback_query.middleware(dialogs)
+    # Routers a caller puts ahead of the flows, so that they see every update first.
+    for router in first_routers:
+        dispatcher.include_router(router)
     # Order matters: commands and menu first, then the flows' steps, then Back / Cancel and
     # the flows' answer to input a step cannot use, and last the reply to anything else.
+    # Each dispatcher gets routers of its own: a router joins one dispatcher only.
     dispatcher.include_routers(
-        menu.router,
-        balance.router,
-        orders.router,
-        address_book.router,
-        new_label.router,
-        rates.router,
-        navigation.router,
-        fallback.router,
+        menu.build_router(),
+        balance.build_router(),
+        orders.build_router(),
+        address_book.build_router(),
+        new_label.build_router(),
+        rates.build_router(),
+        navigation.build_router(),
+        fallback.build_router(),
     )
     return dispatcher
 
@@ -146,7 +158,6 @@ class BotRuntime:
             LabelFiles(settings.labels_dir),
             settings.admin_chat_id,
             quoter.defaults,
-            kill_after_label=settings.enable_test_hooks and settings.test_kill_after_label,
         )
         dispatcher = build_dispatcher(settings, database, i18n, quoter, payments, purchases)
         processor = UpdateProcessor(dispatcher, chats)

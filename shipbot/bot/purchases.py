@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -41,10 +39,6 @@ log = logging.getLogger(__name__)
 PURCHASE_DRAIN_SECONDS = 10
 
 
-def _die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
 @dataclass
 class PurchaseJobs:
     chats: ChatTurns
@@ -52,8 +46,6 @@ class PurchaseJobs:
     label_files: LabelFiles
     admin_chat_id: int | None
     shop_defaults: ShopSettings
-    # Test hook (ENABLE_TEST_HOOKS): die by SIGKILL once the label is bought, before settling.
-    kill_after_label: bool = False
     running: set[asyncio.Task] = field(default_factory=set)
 
     @property
@@ -78,7 +70,6 @@ class PurchaseJobs:
                 self.carrier,
                 self.label_files,
                 order_id,
-                after_label=_die if self.kill_after_label else None,
                 windows=await self._refund_windows(),
             )
             await self._announce(order, chat_id, message_id)

@@ -3,7 +3,7 @@ rate quotes, orders, and the balance ledger."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -86,6 +86,7 @@ class ProcessedUpdate(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     outcome: Mapped[str] = mapped_column(String(16))
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)
 
@@ -449,3 +450,118 @@ class AdminApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_admin_api_tokens_account_id", "account_id"),)
+
+
+class DailyStats(Base):
+    """One closed UTC day of the dashboard's figures that add up across days
+    (services/stats_rollup.py writes it, services/stats.py reads it). Its row is what marks the
+    day as rolled up: a day without any activity has a row of zeros."""
+
+    __tablename__ = "daily_stats"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    labels_refunded: Mapped[int] = mapped_column(Integer, default=0)
+    refunds_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunds_carrier_cost_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # recovered
+    top_ups_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    new_users: Mapped[int] = mapped_column(Integer, default=0)
+    rolled_up_at: Mapped[datetime]
+
+
+class DailyCarrierStats(Base):
+    """A rolled-up day's labels sold through one carrier: their charges and carrier cost."""
+
+    __tablename__ = "daily_carrier_stats"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    carrier_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    carrier_name: Mapped[str] = mapped_column(Text)
+    labels_sold: Mapped[int] = mapped_column(Integer)
+    label_charges_cents: Mapped[int] = mapped_column(BigInteger)
+    carrier_cost_cents: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class DailyActiveUser(Base):
+    """A user active on a rolled-up day: distinct users per week and per period are counted
+    from these, as they cannot be added up from daily counts. The indexes give each count its
+    rows in order (by week and user, by user), so none needs sorting."""
+
+    __tablename__ = "daily_active_users"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    week: Mapped[date]  # the day's week bucket, its Monday
+
+    __table_args__ = (
+        Index("ix_daily_active_users_week_user", "week", "user_id", "day"),
+        Index("ix_daily_active_users_user_day", "user_id", "day"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class DailyUserSales(Base):
+    """A user's labels bought and spend (charges less refunds) on a rolled-up day, for the
+    period's top users."""
+
+    __tablename__ = "daily_user_sales"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    labels: Mapped[int] = mapped_column(Integer)
+    spend_cents: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # Per user in order, for the period's sums, without reading the table.
+        Index("ix_daily_user_sales_user_day", "user_id", "day", "labels", "spend_cents"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class MonthlyRollup(Base):
+    """A calendar month of the roll-up (its first day). Rolling up a day locks its month's row
+    first, so that the days of one month take turns rebuilding the month's rows below."""
+
+    __tablename__ = "monthly_rollups"
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    rolled_up_at: Mapped[datetime]
+
+
+class MonthlyActiveUser(Base):
+    """A user active on any rolled-up day of a month: the `daily_active_users` of the month,
+    once per user, so a long period counts its distinct users from a row per user and month."""
+
+    __tablename__ = "monthly_active_users"
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class MonthlyUserSales(Base):
+    """A user's `daily_user_sales` of a month, added up: a long period's top users read a row
+    per user and month."""
+
+    __tablename__ = "monthly_user_sales"
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    labels: Mapped[int] = mapped_column(Integer)
+    spend_cents: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class WeeklyActiveCount(Base):
+    """A week's distinct active users (its Monday, as the dashboard's week buckets), counted
+    from its rolled-up days' `daily_active_users` each time one of them is rolled up: the
+    dashboard reads it for a week whose every day is rolled up. Rolling up a day upserts its
+    week's row first, so that the days of one week in two months take turns counting it."""
+
+    __tablename__ = "weekly_active_counts"
+
+    week: Mapped[date] = mapped_column(primary_key=True)
+    users: Mapped[int] = mapped_column(Integer)

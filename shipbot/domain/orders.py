@@ -42,4 +42,30 @@ def can_move(current: str, target: OrderStatus) -> bool:
     return target in _NEXT.get(OrderStatus(current), set())
 
 
+class RefundState(StrEnum):
+    """Where a refund request stands: the carrier's answer, then the shop's decision on a
+    refusal (SPEC §4)."""
+
+    APPROVED = "approved"
+    REFUSED = "refused"  # refused by the carrier, not decided yet
+    GOODWILL = "goodwill"  # refused, then credited by the shop anyway
+    CLOSED = "closed"  # refused, and the refusal stands
+
+    @classmethod
+    def of(cls, carrier_status: str, decision: str | None) -> RefundState:
+        return cls(decision) if decision else cls(carrier_status)
+
+
+@dataclass(frozen=True)
+class RefundSummary:
+    """A refund request as its user is shown it."""
+
+    order_id: str
+    requested_at: datetime
+    state: RefundState
+    credited_cents: int  # what came back on the balance, by the carrier's void or goodwill
+    carrier_message: str
+    note: str  # the operator's note on a decision
+
+
 DEFAULT_REFUND_WINDOWS = RefundWindows()

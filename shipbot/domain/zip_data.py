@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import gc
 import re
 import threading
@@ -29,6 +31,8 @@ _Row = tuple[str, str, tuple[str, ...], str, str]
 _ZIPS: dict[str, _Row] | None = None
 _LOCK = threading.Lock()
 _ZIP_RE = re.compile(r"([0-9]{5})(?:\s*-?\s*([0-9]{4}))?")
+# Words written both ways in city names; the data has some cities one way, some the other.
+_CITY_WORDS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}
 
 
 def _raw_records() -> list[dict]:
@@ -138,3 +142,53 @@ def cities_for(zip_code: str) -> tuple[str, ...]:
     if info is None:
         return ()
     return tuple(dict.fromkeys((info.city, *info.acceptable_cities)))
+
+
+def _loose(city: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]", " ", city.lower()).split())
+
+
+def _city_key(city: str) -> str:
+    return " ".join(_CITY_WORDS.get(word, word) for word in _loose(city).split())
+
+
+def zip_city(zip_code: str, written: str, *, approximate: bool = False) -> str | None:
+    """The city of this ZIP that `written` names, as it is to be stored; None if it is none.
+
+    Case, punctuation and hyphens are the writer's ("Winston-Salem", "coeur d'alene" for the
+    data's "Winston Salem", "Coeur D Alene"): stored as written. A St./Ft./Mt. written for the
+    data's Saint/Fort/Mount, or the other way round, takes the data's spelling ("St. Louis"
+    -> "Saint Louis"). `approximate` also takes a close spelling, in the data's form: for a
+    transliterated city, since "Сан-Франциско" cannot come out exactly "San Francisco".
+    """
+    cities = cities_for(zip_code)
+    if any(_loose(city) == _loose(written) for city in cities):
+        return written
+    keys = {_city_key(city): city for city in cities}
+    key = _city_key(written)
+    if key in keys:
+        return keys[key]
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.8) if approximate else []
+    return keys[close[0]] if close else None
+
+
+@functools.cache
+def _state_city_keys(state: str) -> frozenset[str]:
+    return frozenset(
+        _city_key(city) for row in _zips().values() if row[1] == state for city in (row[0], *row[2])
+    )
+
+
+def is_city_of_state(state: str, written: str) -> bool:
+    """Whether any ZIP of `state` has a city that `written` names (as zip_city compares)."""
+    return _city_key(written) in _state_city_keys(state)
+
+
+def check_city(zip_code: str, city: str, *, transliterated: bool = False) -> str:
+    """A cleaned city that must be one of the ZIP's cities, in its stored spelling (zip_city);
+    otherwise Rejected naming the ZIP's cities, which the UI offers instead."""
+    match = zip_city(zip_code, city, approximate=transliterated)
+    if match is None:
+        cities = ", ".join(cities_for(zip_code))
+        raise Rejected("city", "not_in_zip", value=city, zip=zip_code[:5], cities=cities)
+    return match

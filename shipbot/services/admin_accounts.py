@@ -1,5 +1,8 @@
-"""Admin accounts: create, change password, list, disable, and the password check at login
-with its lockout (SPEC §4). Every change and every login attempt is audited.
+"""Admin accounts: create, change (role, Telegram id, enabled, password), list, and the
+password check at login with its lockout (SPEC §4). Every change and every login attempt is
+audited. The rules hold for the CLI, the panel and the API alike: an admin cannot demote,
+disable or set the password of their own account, and the last active owner stays an active
+owner.
 
 Passwords are hashed with argon2id. A name that does not exist is checked against a dummy
 hash, so a wrong name takes as long as a wrong password and the answer is the same. Failures
@@ -16,8 +19,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 from functools import cache
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,6 +42,9 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _NAME_COLUMN_LENGTH = 64
+_TELEGRAM_ID_RE = re.compile(r"^[0-9]{1,19}$")
+MAX_TELEGRAM_ID = 2**63 - 1  # the column is a BIGINT
+GENERATED_PASSWORD_BYTES = 18  # 24 URL-safe characters, 144 random bits
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile.
 _hasher = PasswordHasher()
@@ -50,6 +57,22 @@ class Role(StrEnum):
 
 class AdminAccountError(Exception):
     """A request that breaks a rule; the message is one line for the operator."""
+
+
+class NoSuchAccount(AdminAccountError):
+    """No admin has this username."""
+
+
+class AccountConflict(AdminAccountError):
+    """The username, or the Telegram id, already belongs to an admin."""
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+# change_account's telegram_id when it is to stay as it is (None clears it).
+KEEP = _Keep.KEEP
 
 
 class LoginFailed(Exception):
@@ -93,6 +116,27 @@ def normalize_username(username: str) -> str:
     return name
 
 
+def check_telegram_id(telegram_id: int | None) -> int | None:
+    if telegram_id is not None and not 1 <= telegram_id <= MAX_TELEGRAM_ID:
+        raise AdminAccountError("Telegram id must be a positive whole number")
+    return telegram_id
+
+
+def parse_telegram_id(text: str) -> int | None:
+    """A Telegram id as typed in a form; blank is none."""
+    text = text.strip()
+    if not text:
+        return None
+    if not _TELEGRAM_ID_RE.match(text):
+        raise AdminAccountError("Telegram id must be a number such as 123456789")
+    return check_telegram_id(int(text))
+
+
+def new_password() -> str:
+    """A password for an account whose admin did not choose one; shown to them once."""
+    return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+
+
 def check_password(password: str) -> None:
     if not password.strip():
         raise AdminAccountError("password is empty")
@@ -117,6 +161,7 @@ async def create_account(
     telegram_id: int | None = None,
 ) -> AccountView:
     name = normalize_username(username)
+    check_telegram_id(telegram_id)
     check_password(password)
     password_hash = await hash_password(password)
     account = AdminAccount(
@@ -125,7 +170,8 @@ async def create_account(
     try:
         async with database.write_transaction() as session:
             if await _find(session, name) is not None:
-                raise AdminAccountError(f"admin {name!r} already exists")
+                raise AccountConflict(f"admin {name!r} already exists")
+            await _check_telegram_id_free(session, telegram_id, None)
             session.add(account)
             await session.flush()
             audit.record(
@@ -137,53 +183,116 @@ async def create_account(
                 after={"username": name, "role": role.value, "telegram_id": telegram_id},
             )
     except IntegrityError:  # created by someone else between our check and our insert
-        raise AdminAccountError(f"admin {name!r} already exists") from None
+        raise AccountConflict(f"admin {name!r} already exists") from None
     return AccountView.of(account)
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    account: AccountView  # as it is now
+    changed: bool  # False when every value asked for was already so
+
+
+async def change_account(
+    database: Database,
+    username: str,
+    actor: Actor,
+    *,
+    role: Role | None = None,
+    telegram_id: int | Literal[_Keep.KEEP] | None = KEEP,
+    enabled: bool | None = None,
+    password: str | None = None,
+    reason: str | None = None,
+) -> AccountChange:
+    """Change what is given (None and KEEP leave a value as it is) in one transaction, with one
+    audit row per kind of change: admin_account.change (role, Telegram id, with before and
+    after), admin_account.disable or .enable, admin_account.set_password (no values). Disabling
+    or a new password also ends the account's sessions: whoever knew the old one is out."""
+    name = normalize_username(username)
+    if telegram_id is not KEEP:
+        check_telegram_id(telegram_id)
+    password_hash = None
+    if password is not None:
+        check_password(password)
+        password_hash = await hash_password(password)
+    reason = " ".join((reason or "").split()) or None
+    async with database.write_transaction() as session:
+        account = await _require(session, name)
+        before: dict[str, object] = {}
+        after: dict[str, object] = {}
+        if role is not None and role.value != account.role:
+            before["role"], after["role"] = account.role, role.value
+        if telegram_id is not KEEP and telegram_id != account.telegram_id:
+            await _check_telegram_id_free(session, telegram_id, account.id)
+            before["telegram_id"], after["telegram_id"] = account.telegram_id, telegram_id
+        disabled = account.disabled_at is not None
+        toggled = enabled is not None and enabled == disabled
+        await _check_guards(
+            session,
+            account,
+            actor,
+            demoting=after.get("role") == Role.SUPPORT.value,
+            disabling=toggled and not enabled,
+            new_password=password_hash is not None,
+        )
+
+        def record(action: str, **values: object) -> None:
+            audit.record(
+                session,
+                actor,
+                action,
+                target_type="admin_account",
+                target_id=name,
+                reason=reason,
+                **values,
+            )
+
+        if after:
+            if role is not None:
+                account.role = role.value
+            if telegram_id is not KEEP:
+                account.telegram_id = telegram_id
+            record("admin_account.change", before=before, after=after)
+        if toggled:
+            account.disabled_at = None if disabled else utcnow()
+            if not disabled:
+                await _end_sessions(session, account.id)
+            action = "admin_account.enable" if disabled else "admin_account.disable"
+            record(action, before={"disabled": disabled}, after={"disabled": not disabled})
+        if password_hash is not None:
+            account.password_hash = password_hash
+            await _end_sessions(session, account.id)
+            record("admin_account.set_password")
+    changed = bool(after) or toggled or password_hash is not None
+    return AccountChange(AccountView.of(account), changed)
 
 
 async def set_password(database: Database, username: str, password: str, actor: Actor) -> None:
     """A new password also ends the account's sessions: whoever knew the old one is out."""
-    name = normalize_username(username)
-    check_password(password)
-    password_hash = await hash_password(password)
-    async with database.write_transaction() as session:
-        account = await _require(session, name)
-        account.password_hash = password_hash
-        await _end_sessions(session, account.id)
-        audit.record(
-            session,
-            actor,
-            "admin_account.set_password",
-            target_type="admin_account",
-            target_id=name,
-        )
+    await change_account(database, username, actor, password=password)
 
 
 async def disable_account(database: Database, username: str, actor: Actor) -> None:
-    name = normalize_username(username)
-    async with database.write_transaction() as session:
-        account = await _require(session, name)
-        if account.disabled_at is not None:
-            raise AdminAccountError(f"admin {name!r} is already disabled")
-        if account.id == actor.account_id:
-            raise AdminAccountError("you cannot disable your own account")
-        account.disabled_at = utcnow()
-        await _end_sessions(session, account.id)
-        audit.record(
-            session,
-            actor,
-            "admin_account.disable",
-            target_type="admin_account",
-            target_id=name,
-            before={"disabled": False},
-            after={"disabled": True},
-        )
+    """It can no longer log in, and its sessions end; refused when it already is disabled."""
+    if not (await change_account(database, username, actor, enabled=False)).changed:
+        raise AdminAccountError(f"admin {normalize_username(username)!r} is already disabled")
 
 
-async def list_accounts(database: Database) -> list[AccountView]:
+async def get_account(database: Database, username: str) -> AccountView:
     async with database.sessions() as session:
-        accounts = await session.scalars(select(AdminAccount).order_by(AdminAccount.username))
-        return [AccountView.of(account) for account in accounts]
+        return AccountView.of(await _require(session, normalize_username(username)))
+
+
+async def list_accounts(
+    database: Database, *, after: str | None = None, limit: int | None = None
+) -> list[AccountView]:
+    """By username; a page of them starts after the username `after` (keyset on the unique
+    name) and holds at most `limit`."""
+    query = select(AdminAccount).order_by(AdminAccount.username).limit(limit)
+    if after is not None:
+        query = query.where(AdminAccount.username > after)
+    async with database.sessions() as session:
+        return [AccountView.of(account) for account in await session.scalars(query)]
 
 
 async def authenticate(
@@ -312,8 +421,59 @@ async def _find(session: AsyncSession, name: str) -> AdminAccount | None:
 async def _require(session: AsyncSession, name: str) -> AdminAccount:
     account = await _find(session, name)
     if account is None:
-        raise AdminAccountError(f"no admin named {name!r}")
+        raise NoSuchAccount(f"no admin named {name!r}")
     return account
+
+
+async def _check_telegram_id_free(
+    session: AsyncSession, telegram_id: int | None, account_id: int | None
+) -> None:
+    if telegram_id is None:
+        return
+    holder = await session.scalar(
+        select(AdminAccount.username).where(
+            AdminAccount.telegram_id == telegram_id, AdminAccount.id != account_id
+        )
+    )
+    if holder is not None:
+        raise AccountConflict(f"Telegram id {telegram_id} is already on admin {holder!r}")
+
+
+async def _check_guards(
+    session: AsyncSession,
+    account: AdminAccount,
+    actor: Actor,
+    *,
+    demoting: bool,
+    disabling: bool,
+    new_password: bool,
+) -> None:
+    """Nobody locks themselves out, and the shop always keeps an active owner."""
+    if account.id == actor.account_id:
+        if disabling:
+            raise AdminAccountError("you cannot disable your own account")
+        if demoting:
+            raise AdminAccountError("you cannot demote your own account")
+        if new_password:
+            raise AdminAccountError(
+                "you cannot set your own password here: another owner or the server's "
+                "`shipbot admin passwd` can"
+            )
+    if (demoting or disabling) and account.role == Role.OWNER and account.disabled_at is None:
+        # Locked, so two owners demoted at once on PostgreSQL cannot both see the other left.
+        others = await session.scalars(
+            select(AdminAccount.id)
+            .where(
+                AdminAccount.role == Role.OWNER.value,
+                AdminAccount.disabled_at.is_(None),
+                AdminAccount.id != account.id,
+            )
+            .with_for_update()
+        )
+        if not others.first():
+            raise AdminAccountError(
+                f"{account.username!r} is the last active owner: make another admin an owner first"
+            )
 
 
 async def _end_sessions(session: AsyncSession, account_id: int) -> None:

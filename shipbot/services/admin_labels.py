@@ -4,12 +4,15 @@ the user's discount, and bought through services/purchase.py, charged to the use
 or given as goodwill.
 
 A goodwill label is the normal purchase preceded by a credit of its price: an `adjustment`
-keyed by the order (`goodwill_label_key`), written with its audit row, then the usual hold and
-charge. The ledger thus says what happened — credit, hold, charge — and the order's own state
-machine buys one label however often the confirmation is sent.
+keyed by the order (`goodwill_label_key`), written with its audit row in the transaction that
+starts the purchase, right before the usual hold, then the charge. The ledger thus says what
+happened — credit, hold, charge — a credit never exists without its purchase, and the order's
+own state machine buys one label however often the confirmation is sent.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +24,6 @@ from shipbot.domain.draft import LabelDraft
 from shipbot.domain.errors import Rejected
 from shipbot.domain.ledger import EntryKind, goodwill_label_key
 from shipbot.domain.money import format_usd
-from shipbot.domain.orders import OrderStatus, can_move
 from shipbot.domain.parcel import PRESETS, Dimensions, clean_dimensions, clean_weight
 from shipbot.providers.carriers.base import Shipment
 from shipbot.services import audit, ledger, quoting, shop_settings
@@ -175,9 +177,8 @@ async def buy(
     goodwill (within the support role's adjustment limit). A confirmation sent again buys
     nothing more: the order is no longer `quoted`."""
     reason = _reason(reason, required=goodwill)
-    if goodwill:
-        await _credit_goodwill(database, defaults, actor, role, user_id, order_id, reason)
-    start = await start_purchase(database, user_id, order_id)
+    credit = partial(_credit_goodwill, defaults, actor, role, reason) if goodwill else None
+    start = await start_purchase(database, user_id, order_id, before_hold=credit)
     if not start.started:
         raise _refusal(start, order_id)
     if not goodwill:
@@ -187,34 +188,25 @@ async def buy(
 
 
 async def _credit_goodwill(
-    database: Database,
     defaults: ShopSettings,
     actor: Actor,
     role: Role,
-    user_id: int,
-    order_id: str,
-    reason: str,
+    reason: str | None,
+    session: AsyncSession,
+    order: Order,
 ) -> None:
-    async with database.write_transaction() as session:
-        order = await session.scalar(
-            select(Order).where(Order.id == order_id, Order.user_id == user_id).with_for_update()
-        )
-        if order is None:
-            raise NotFound("this order is not one of this user's")
-        if not can_move(order.status, OrderStatus.PURCHASING):
-            return  # start_purchase says why: already bought or being bought
-        if order.quote_expires_at <= utcnow():
-            raise QuoteExpired(quoting.shipment_from_dict(order.shipment))
-        if role is not Role.OWNER:
-            shop = await shop_settings.current(session, defaults)
-            if order.price_cents > shop.support_adjustment_limit_cents:
-                limit = format_usd(shop.support_adjustment_limit_cents)
-                raise LabelRefused(f"goodwill labels are limited to {limit} for your role")
-        credit = Movement(
-            EntryKind.ADJUSTMENT, order.price_cents, order.id, goodwill_label_key(order.id)
-        )
-        if await ledger.apply(session, user_id, credit):
-            _audit(session, actor, order, goodwill=True, reason=reason)
+    """The label's price credited in the purchase's own transaction, right before its hold:
+    the credit exists only if the purchase started, and the quote cannot expire in between."""
+    if role is not Role.OWNER:
+        shop = await shop_settings.current(session, defaults)
+        if order.price_cents > shop.support_adjustment_limit_cents:
+            limit = format_usd(shop.support_adjustment_limit_cents)
+            raise LabelRefused(f"goodwill labels are limited to {limit} for your role")
+    credit = Movement(
+        EntryKind.ADJUSTMENT, order.price_cents, order.id, goodwill_label_key(order.id)
+    )
+    if await ledger.apply(session, order.user_id, credit):
+        _audit(session, actor, order, goodwill=True, reason=reason)
 
 
 def _audit(

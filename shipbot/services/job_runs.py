@@ -18,7 +18,8 @@ from shipbot.db.models import JobRun, utcnow
 INVOICE_POLLER = "invoice_poller"
 PURCHASE_RECONCILER = "purchase_reconciler"
 HOUSEKEEPING = "housekeeping"
-JOBS = (INVOICE_POLLER, PURCHASE_RECONCILER, HOUSEKEEPING)  # as the panel lists them
+STATS_ROLLUP = "stats_rollup"
+JOBS = (INVOICE_POLLER, PURCHASE_RECONCILER, HOUSEKEEPING, STATS_ROLLUP)  # as the panel lists them
 MAX_ERROR = 500
 
 

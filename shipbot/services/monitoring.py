@@ -92,6 +92,9 @@ class FailedUpdate:
     chat_id: int | None
     at: datetime
     user_name: str | None  # of the chat's user, when the bot knows them
+    # The user's newest order at the time: an update records no order, and this is the one
+    # their conversation was about, unless they failed before ordering anything new.
+    order_id: str | None
 
     @property
     def user_id(self) -> int | None:
@@ -117,7 +120,9 @@ class Activity:
     """What the database says, for all replicas alike."""
 
     since: datetime  # the start of the updates' window
-    updates: dict[str, int]  # outcome → updates recorded in the window (duplicates are not)
+    updates: dict[str, int]  # outcome → updates recorded in the window
+    # Deliveries repeating an update of the window, on any replica; each was dropped.
+    duplicates: int
     open_invoices: int
     purchasing: tuple[WaitingPurchase, ...]  # oldest first
     recent_failures: tuple[FailedUpdate, ...]  # newest first
@@ -202,10 +207,15 @@ def _payments_probe(found: Probe, currencies: list[str] | None) -> Probe:
 async def _activity(session: AsyncSession, now: datetime) -> Activity:
     since = now - UPDATES_WINDOW
     counts = await session.execute(
-        select(ProcessedUpdate.outcome, func.count())
+        select(ProcessedUpdate.outcome, func.count(), func.sum(ProcessedUpdate.duplicates))
         .where(ProcessedUpdate.processed_at >= since)
         .group_by(ProcessedUpdate.outcome)
     )
+    updates: dict[str, int] = {}
+    duplicates = 0
+    for outcome, count, repeated in counts:
+        updates[outcome] = count
+        duplicates += repeated or 0
     open_invoices = await session.scalar(
         select(func.count())
         .select_from(Invoice)
@@ -219,7 +229,8 @@ async def _activity(session: AsyncSession, now: datetime) -> Activity:
     runs = await job_runs.last_runs(session)
     return Activity(
         since=since,
-        updates=dict(counts.all()),
+        updates=updates,
+        duplicates=duplicates,
         open_invoices=open_invoices or 0,
         purchasing=tuple(WaitingPurchase(*row) for row in purchasing),
         recent_failures=await _recent_failures(session),
@@ -229,6 +240,14 @@ async def _activity(session: AsyncSession, now: datetime) -> Activity:
 
 async def _recent_failures(session: AsyncSession) -> tuple[FailedUpdate, ...]:
     # In a private chat the chat id is the user's id; a group's finds no user row.
+    order_then = (
+        select(Order.id)
+        .where(Order.user_id == ProcessedUpdate.chat_id)
+        .where(Order.created_at <= ProcessedUpdate.processed_at)
+        .order_by(Order.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     rows = await session.execute(
         select(
             ProcessedUpdate.update_id,
@@ -236,6 +255,7 @@ async def _recent_failures(session: AsyncSession) -> tuple[FailedUpdate, ...]:
             ProcessedUpdate.processed_at,
             User.first_name,
             User.username,
+            order_then,
         )
         .outerjoin(User, User.id == ProcessedUpdate.chat_id)
         .where(ProcessedUpdate.outcome == FAILED)
@@ -243,8 +263,8 @@ async def _recent_failures(session: AsyncSession) -> tuple[FailedUpdate, ...]:
         .limit(RECENT_FAILURES)
     )
     return tuple(
-        FailedUpdate(update_id, chat_id, at, _name(first_name, username))
-        for update_id, chat_id, at, first_name, username in rows
+        FailedUpdate(update_id, chat_id, at, _name(first_name, username), order_id)
+        for update_id, chat_id, at, first_name, username, order_id in rows
     )
 
 

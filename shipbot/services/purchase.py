@@ -10,7 +10,7 @@ ledger key, so the hold ends exactly once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -53,7 +53,14 @@ class PurchaseStart:
     shortfall_cents: int = 0
 
 
-async def start_purchase(database: Database, user_id: int, order_id: str) -> PurchaseStart:
+# Runs on the locked order once it is known to be purchasable, in the transaction that holds
+# its price; what it raises undoes that transaction and starts nothing.
+BeforeHold = Callable[[AsyncSession, Order], Awaitable[None]]
+
+
+async def start_purchase(
+    database: Database, user_id: int, order_id: str, *, before_hold: BeforeHold | None = None
+) -> PurchaseStart:
     async with database.write_transaction() as session:
         order = await session.scalar(
             select(Order).where(Order.id == order_id, Order.user_id == user_id).with_for_update()
@@ -64,6 +71,8 @@ async def start_purchase(database: Database, user_id: int, order_id: str) -> Pur
             return PurchaseStart(order, reason="not_quoted")
         if order.quote_expires_at <= utcnow():
             return PurchaseStart(order, reason="quote_expired")
+        if before_hold is not None:
+            await before_hold(session, order)
         hold = Movement(EntryKind.HOLD, -order.price_cents, order.id, hold_key(order.id))
         try:
             await ledger.apply(session, user_id, hold)
@@ -92,7 +101,6 @@ async def finish_purchase(
     carrier: CarrierProvider,
     label_files: LabelFiles,
     order_id: str,
-    after_label: Callable[[], None] | None = None,
     windows: RefundWindows = DEFAULT_REFUND_WINDOWS,
 ) -> Order:
     """Buy the label of an order in `purchasing` and settle its hold.
@@ -113,8 +121,6 @@ async def finish_purchase(
     except CarrierError as error:
         return await _settle(database, order_id, label=None, reason=error.message or "")
     label_files.save(label.label_id, label.pdf)
-    if after_label is not None:
-        after_label()  # a test hook: the moment a crash would leave a bought label unsettled
     return await _settle(database, order_id, label=label, reason="", windows=windows)
 
 

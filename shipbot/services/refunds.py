@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shipbot.db.database import Database
 from shipbot.db.models import Order, Refund, User, utcnow
 from shipbot.domain.ledger import EntryKind, goodwill_key, refund_key
-from shipbot.domain.orders import OrderStatus, can_move
+from shipbot.domain.orders import OrderStatus, RefundState, RefundSummary, can_move
 from shipbot.providers.carriers.base import CarrierError, CarrierProvider
 from shipbot.services import audit, ledger
 from shipbot.services.admin_lists import Days, Page, keyset_page, user_clause
@@ -215,15 +215,6 @@ async def decide_refund(
         return RefundDecided(refund, order, decided_now=True, credited_cents=credited)
 
 
-class RefundState(StrEnum):
-    """What the operator filters the refund requests by."""
-
-    APPROVED = "approved"
-    REFUSED = "refused"  # refused by the carrier, not decided yet
-    GOODWILL = "goodwill"
-    CLOSED = "closed"
-
-
 @dataclass(frozen=True)
 class RefundFilter:
     state: RefundState | None = None
@@ -263,11 +254,28 @@ async def find_refunds(
     )
 
 
-async def recent_refunds(session: AsyncSession, user_id: int, limit: int = 10) -> list[Refund]:
-    rows = await session.scalars(
-        select(Refund)
+async def recent_refunds(
+    session: AsyncSession, user_id: int, limit: int = 10
+) -> list[RefundSummary]:
+    rows = await session.execute(
+        select(Refund, Order.price_cents)
+        .join(Order, Order.id == Refund.order_id)
         .where(Refund.user_id == user_id)
         .order_by(Refund.created_at.desc(), Refund.id)
         .limit(limit)
     )
-    return list(rows)
+    return [_summary(refund, price_cents) for refund, price_cents in rows]
+
+
+def _summary(refund: Refund, price_cents: int) -> RefundSummary:
+    state = RefundState.of(refund.status, refund.decision)
+    # A goodwill credit is the label's price (decide_refund), the carrier's void its amount.
+    credited = {RefundState.APPROVED: refund.amount_cents, RefundState.GOODWILL: price_cents}
+    return RefundSummary(
+        order_id=refund.order_id,
+        requested_at=refund.created_at,
+        state=state,
+        credited_cents=credited.get(state, 0),
+        carrier_message=refund.carrier_message,
+        note=refund.note or "",
+    )

@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 
 from shipbot.bot.assembly import BotRuntime
 from shipbot.bot.polling import poll_updates
-from shipbot.bot.runtime.housekeeping import run_housekeeping
+from shipbot.bot.runtime.housekeeping import run_housekeeping, run_stats_rollup
 from shipbot.bot.runtime.leadership import lead
 from shipbot.bot.runtime.payment_poller import run_payment_poller
 from shipbot.config import ConfigError, PaymentProviderChoice, Settings
@@ -50,6 +50,7 @@ def background_jobs(runtime: BotRuntime) -> list[Callable[[], Awaitable[None]]]:
             timedelta(seconds=settings.purchase_grace_seconds),
         ),
         partial(run_housekeeping, runtime.database),
+        partial(run_stats_rollup, runtime.database),
         partial(run_payment_poller, runtime, settings.invoice_poll_seconds),
     ]
 

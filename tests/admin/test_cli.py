@@ -94,16 +94,26 @@ async def test_create_list_passwd_and_disable(shipbot_admin):
     assert not await can_log_in(shipbot_admin.database_url, "olga", PASSWORD)
     assert await can_log_in(shipbot_admin.database_url, "olga", NEW_PASSWORD)
 
-    disabled = shipbot_admin("disable", "olga")
+    last_owner = shipbot_admin("disable", "olga")
+    assert last_owner.returncode == 1
+    assert last_owner.stderr.strip() == (
+        "shipbot: 'olga' is the last active owner: make another admin an owner first"
+    )
+    assert await can_log_in(shipbot_admin.database_url, "olga", NEW_PASSWORD)
+
+    disabled = shipbot_admin("disable", "sam")
     assert disabled.returncode == 0, disabled.stderr
-    assert not await can_log_in(shipbot_admin.database_url, "olga", NEW_PASSWORD)
-    assert "disabled" in shipbot_admin("list").stdout.splitlines()[0]
+    assert not await can_log_in(shipbot_admin.database_url, "sam", PASSWORD)
+    assert "disabled" in shipbot_admin("list").stdout.splitlines()[1]
+    again = shipbot_admin("disable", "sam")
+    assert again.returncode == 1
+    assert again.stderr.strip() == "shipbot: admin 'sam' is already disabled"
 
     assert await audited_actions(shipbot_admin.database_url) == [
         ("admin_account.create", "olga", "command line"),
         ("admin_account.create", "sam", "command line"),
         ("admin_account.set_password", "olga", "command line"),
-        ("admin_account.disable", "olga", "command line"),
+        ("admin_account.disable", "sam", "command line"),
     ]
 
 

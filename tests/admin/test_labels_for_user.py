@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from shipbot.db.models import AuditEntry, LedgerEntry, Order, RateQuote, utcnow
 from shipbot.domain.ledger import goodwill_label_key, goodwill_reversal_key
-from shipbot.services import shop_settings
+from shipbot.services import purchase, shop_settings
 from shipbot.services.audit import COMMAND_LINE
 from tests.admin.conftest import OWNER, SUPPORT, browser, logged_in
 from tests.admin.seeding import add_user, balance
@@ -331,3 +331,19 @@ async def test_an_expired_quote_is_quoted_again_before_anything_is_spent(app, pe
     assert 'name="quote_id"' in expired.text and await count(app, RateQuote) == 2
     assert (await order_of(app, order_id)).status == "quoted"
     assert await count(app, LedgerEntry, LedgerEntry.reference == order_id) == 0
+
+
+async def test_a_goodwill_credit_exists_only_if_the_purchase_started(app, people, monkeypatch):
+    """The quote expiring at the very moment of the purchase (its own clock says so, while
+    the form's checks passed) leaves no credit behind: the credit and the hold are one step."""
+    async with browser(app) as owner:
+        csrf = await logged_in(owner)
+        order_id = await ordered(owner, csrf, await quoted(owner, csrf))
+        expiry = (await order_of(app, order_id)).quote_expires_at
+        monkeypatch.setattr(purchase, "utcnow", lambda: expiry + timedelta(seconds=1))
+        expired = await confirm(owner, csrf, order_id, payment="goodwill", reason="sorry")
+    assert expired.status_code == 400 and "Those rates had expired" in expired.text
+    assert (await order_of(app, order_id)).status == "quoted"
+    assert await count(app, LedgerEntry, LedgerEntry.reference == order_id) == 0
+    assert await balance(app, ANN) == 100_00
+    assert await count(app, AuditEntry, AuditEntry.action == "label_for_user") == 0

@@ -15,6 +15,8 @@ from html import unescape
 import pytest
 from aiogram.types import Update, WebhookInfo
 
+from shipbot.bot.runtime.chats import ChatTurns
+from shipbot.bot.runtime.processor import UpdateProcessor
 from shipbot.db.database import Database
 from shipbot.db.models import Invoice, Order, ProcessedUpdate, User, utcnow
 from shipbot.providers.carriers.base import CarrierUnavailable
@@ -58,8 +60,16 @@ async def seed_activity(database: Database) -> None:
             (6, -100123, "failed", now - timedelta(hours=3)),  # a group: no user to link
             (7, -100500, "ignored", now - timedelta(minutes=1)),
         ]
+        # Redeliveries dropped by any replica: 2 + 1 in the last hour, 5 of an older update.
+        repeated = {1: 2, 5: 1, 4: 5}
         session.add_all(
-            ProcessedUpdate(update_id=update_id, chat_id=chat, outcome=outcome, processed_at=at)
+            ProcessedUpdate(
+                update_id=update_id,
+                chat_id=chat,
+                outcome=outcome,
+                processed_at=at,
+                duplicates=repeated.get(update_id, 0),
+            )
             for update_id, chat, outcome, at in rows
         )
         for number, status in enumerate(["waiting", "paying", "paid", "expired"]):
@@ -75,7 +85,14 @@ async def seed_activity(database: Database) -> None:
                     expires_at=now + timedelta(hours=1),
                 )
             )
-        for order_id, status in (("STUCK1", "purchasing"), ("QUOTED1", "quoted")):
+        orders = (
+            ("STUCK1", "purchasing", now),
+            ("QUOTED1", "quoted", now),
+            # Before the failure of update 5: the newest of these is the one it links to.
+            ("BEFORE1", "purchased", now - timedelta(minutes=20)),
+            ("BEFORE0", "purchased", now - timedelta(hours=5)),
+        )
+        for order_id, status, created_at in orders:
             session.add(
                 Order(
                     id=order_id,
@@ -86,6 +103,7 @@ async def seed_activity(database: Database) -> None:
                     price_cents=9_00,
                     quote_id="q",
                     quote_expires_at=now,
+                    created_at=created_at,
                     updated_at=now - timedelta(minutes=10, seconds=5),
                 )
             )
@@ -108,6 +126,7 @@ async def test_the_page_and_the_api_show_what_the_database_holds(app, database, 
     failures = text_of(page, "failed-updates")
     assert failures.index("Eve (@eve)") < failures.index("chat -100123")  # newest first
     assert '<a href="/admin/users/555">Eve (@eve)</a>' in page
+    assert '<a href="/admin/orders/BEFORE1">BEFORE1</a>' in page and "BEFORE0" not in page
     assert 'href="/admin/users/-100123"' not in page
 
     assert body["updates"] == {
@@ -115,21 +134,22 @@ async def test_the_page_and_the_api_show_what_the_database_holds(app, database, 
         "handled": 3,
         "failed": 1,
         "ignored": 1,
-        "duplicates_this_replica": 0,
+        "duplicates": 3,
     }
     assert body["open_invoices"] == 2
     (stuck,) = body["purchasing"]
     assert (stuck["order_id"], stuck["user_id"]) == ("STUCK1", 555)
     assert 600 <= stuck["age_seconds"] < 700
     assert [
-        (f["update_id"], f["user_id"], f["user_name"]) for f in body["recent_failed_updates"]
+        (f["update_id"], f["user_id"], f["user_name"], f["order_id"])
+        for f in body["recent_failed_updates"]
     ] == [
-        (5, 555, "Eve (@eve)"),
-        (6, None, None),
+        (5, 555, "Eve (@eve)", "BEFORE1"),
+        (6, None, None, None),
     ]
 
 
-async def test_duplicates_are_counted_by_the_replica_that_dropped_them(app, accounts):
+async def test_duplicates_dropped_by_any_replica_are_counted(app, accounts):
     # A channel post has no person behind it: ignored, recorded, and dropped when redelivered.
     post = Update.model_validate(
         {
@@ -142,14 +162,17 @@ async def test_duplicates_are_counted_by_the_replica_that_dropped_them(app, acco
             },
         }
     )
-    processor = app.state.runtime.processor
-    for _ in range(3):
+    runtime = app.state.runtime
+    # Another replica: its own processor and chat turns over the same database.
+    turns = ChatTurns(runtime.database, runtime.bot, runtime.i18n)
+    other = UpdateProcessor(runtime.dispatcher, turns)
+    for processor in (runtime.processor, runtime.processor, other, other):
         await processor.process(post)
 
     page, body = await page_and_api(app)
 
-    assert (body["updates"]["ignored"], body["updates"]["duplicates_this_replica"]) == (1, 2)
-    assert text_of(page, "updates-duplicate").startswith("2 ")
+    assert (body["updates"]["ignored"], body["updates"]["duplicates"]) == (1, 3)
+    assert text_of(page, "updates-duplicate").startswith("3 ")
 
 
 async def wait_for_runs(database: Database, *jobs: str) -> None:

@@ -7,8 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from shipbot.bot.ui.orders_texts import refund_list
 from shipbot.db.models import AuditEntry, LedgerEntry, Refund
 from shipbot.domain.ledger import goodwill_key
+from shipbot.domain.money import format_usd
+from shipbot.services.audit import Actor
+from shipbot.services.refunds import Decision, decide_refund, recent_refunds
 from tests.admin.conftest import SUPPORT, browser, logged_in
 from tests.admin.seeding import SCANNED, add_user, balance, bought_order, refused_refund
 from tests.support.recording_bot import RecordingSession
@@ -171,3 +175,28 @@ async def test_a_decision_without_the_csrf_token_changes_nothing(app, accounts, 
             assert response.status_code == 403
     assert (await _refund(app, refund_id)).decision is None
     assert await balance(app, 1) == before
+
+
+async def test_the_bot_shows_each_decision_in_the_users_refund_list(app):
+    """What the user reads under Refunds after the shop decided: goodwill with the amount
+    credited, closed with the note, and a refusal still waiting as the carrier said it."""
+    await add_user(app, 1, "ann")
+    database = app.state.runtime.database
+    credited, goodwill_id = await refused_refund(app, 1)
+    closed, closed_id = await refused_refund(app, 1)
+    waiting, _waiting_id = await refused_refund(app, 1)
+    operator = Actor(None, "api", "192.0.2.1")
+    await decide_refund(database, operator, goodwill_id, Decision.GOODWILL, "loyal")
+    await decide_refund(database, operator, closed_id, Decision.CLOSED, "it was shipped")
+    async with database.sessions() as session:
+        summaries = await recent_refunds(session, 1)
+    states = {summary.order_id: summary.state for summary in summaries}
+    assert sorted(states.values()) == ["closed", "goodwill", "refused"]
+    i18n = app.state.runtime.i18n
+    with i18n.context(), i18n.use_locale("en"):
+        text = refund_list(summaries)
+    by_order = {line.split(" · ")[1]: line for line in text.splitlines()[1:]}
+    assert f"credited by us: {format_usd(credited.price_cents)} back" in by_order[credited.id]
+    assert "(loyal)" in by_order[credited.id]
+    assert "reviewed and closed (it was shipped)" in by_order[closed.id]
+    assert by_order[waiting.id].endswith("refused by the carrier: " + SCANNED)

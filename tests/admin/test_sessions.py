@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from shipbot.db.models import AdminSession, utcnow
 from shipbot.services import admin_accounts, admin_sessions
+from shipbot.services.admin_accounts import Role
 from shipbot.services.admin_sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from shipbot.services.audit import COMMAND_LINE
 from tests.admin.conftest import OWNER, PASSWORD, browser, logged_in
@@ -65,5 +66,7 @@ async def test_changing_the_password_or_disabling_the_account_ends_its_sessions(
         assert (await owner.get("/admin")).status_code == 303
 
         await logged_in(owner, password=new_password)
+        # Another owner first: the last active owner cannot be disabled.
+        await admin_accounts.create_account(database, "oleg", PASSWORD, Role.OWNER, COMMAND_LINE)
         await admin_accounts.disable_account(database, OWNER, COMMAND_LINE)
         assert (await owner.get("/admin")).status_code == 303

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.payments import SANDBOX_KEY
 from tests.support.postgres import PostgresCluster
-from tests.support.processes import ServerProcess
+from tests.support.processes import HOOKED_SHIPBOT, ServerProcess
 from tests.support.sandbox_client import ADMIN_TOKEN, SECRET, TOKEN, EmulatorClient
 
 pytestmark = pytest.mark.integration
@@ -53,14 +53,13 @@ def start_bot(
     def start(
         database_url: str | None = None, wait_for_webhook: bool = True, **env: str
     ) -> ServerProcess:
-        server = ServerProcess(f"bot{len(servers)}", ["shipbot", "serve"], {}, log_dir)
+        server = ServerProcess(f"bot{len(servers)}", [*HOOKED_SHIPBOT, "serve"], {}, log_dir)
         server.env = {
             "BOT_TOKEN": TOKEN,
             "TELEGRAM_API_URL": emulator.botapi_url,
             "WEBHOOK_BASE_URL": server.url,
             "WEBHOOK_SECRET": SECRET,
             "DATABASE_URL": database_url or sqlite_url,
-            "ENABLE_TEST_HOOKS": "1",
             "ADMIN_API_TOKEN": ADMIN_TOKEN,
             "PAYMENT_PROVIDER": "sandbox",
             "CARRIER_PROVIDER": "sandbox",

@@ -10,10 +10,10 @@ import sys
 
 import httpx
 
-from tests.integration.test_top_ups import open_invoice, pay_url
-from tests.support.dialogue import Dialogue
+from tests.integration.test_top_ups import open_invoice
+from tests.support.dialogue import Dialogue, pay_url
 from tests.support.payments import SANDBOX_KEY
-from tests.support.processes import ServerProcess
+from tests.support.processes import HOOKED_SHIPBOT, ServerProcess
 from tests.support.sandbox_client import SECRET, TOKEN
 
 
@@ -73,13 +73,12 @@ def test_poll_runs_the_same_program_as_serve(emulator, tmp_path, log_dir):
     """Updates from getUpdates, and beside them the payment callback and the jobs."""
     chat = emulator.create_user("Ann")
     chat.send("/start")  # held by the emulator until someone polls
-    poller = ServerProcess("poll", ["shipbot", "poll"], {}, log_dir)
+    poller = ServerProcess("poll", [*HOOKED_SHIPBOT, "poll"], {}, log_dir)
     poller.env = {
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": emulator.botapi_url,
         "WEBHOOK_BASE_URL": poller.url,  # where the payment page and the callback are reached
         "DATABASE_URL": f"sqlite:///{tmp_path / 'poll.db'}",
-        "ENABLE_TEST_HOOKS": "1",
         "PAYMENT_PROVIDER": "sandbox",
         "CARRIER_PROVIDER": "sandbox",
         "SANDBOX_MERCHANT_KEY": SANDBOX_KEY,

@@ -10,10 +10,8 @@ import time
 import httpx
 
 from tests.integration.conftest import sqlite_rows
-from tests.integration.test_new_label_flow import reach_review_by_pasting
 from tests.integration.test_purchase_flow import top_up, wait_for_document
-from tests.integration.test_rates_flow import rate_buttons
-from tests.support.dialogue import Dialogue
+from tests.support.dialogue import Dialogue, rate_buttons, reach_review_by_pasting
 
 
 def wait_for_log(server, fragment: str, timeout: float = 30) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_new_label_flow import reach_review_by_pasting
-from tests.support.dialogue import Dialogue
+from tests.support.dialogue import Dialogue, reach_review_by_pasting
 
 pytestmark = pytest.mark.postgres
 WEBHOOK = "/api/telegram/webhook"

@@ -18,9 +18,7 @@ from shipbot.services import admin_accounts
 from shipbot.services.admin_accounts import Role
 from shipbot.services.audit import COMMAND_LINE
 from tests.integration.conftest import postgres_rows
-from tests.integration.test_new_label_flow import reach_review_by_pasting
-from tests.integration.test_rates_flow import cents, rate_buttons
-from tests.support.dialogue import Dialogue
+from tests.support.dialogue import Dialogue, cents, rate_buttons, reach_review_by_pasting
 
 pytestmark = pytest.mark.postgres
 WEBHOOK = "/api/telegram/webhook"

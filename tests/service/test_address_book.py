@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.db.models import User, utcnow
 from shipbot.domain.address import Address
@@ -18,9 +17,8 @@ HOME = Address(
 
 
 @pytest.fixture
-async def database(tmp_path):
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
-    await migrate.upgrade(database)
+async def database(migrated_url):
+    database = Database(migrated_url)
     async with database.transaction() as session:
         for user_id in (1, 2):
             now = utcnow()

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.db.models import AdminLoginFailure, AdminSession, utcnow
 from shipbot.services import admin_accounts, admin_sessions
@@ -19,9 +18,8 @@ PASSWORD = "a long enough password"
 
 
 @pytest.fixture
-async def database(tmp_path):
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
-    await migrate.upgrade(db)
+async def database(migrated_url):
+    db = Database(migrated_url)
     await admin_accounts.create_account(db, "olga", PASSWORD, Role.OWNER, COMMAND_LINE)
     yield db
     await db.dispose()

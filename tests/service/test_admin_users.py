@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.db.models import AuditEntry, LedgerEntry, User, utcnow
 from shipbot.services import admin_users, ledger
@@ -23,9 +22,8 @@ ACTOR = Actor(account_id=None, username="ops", client_address="192.0.2.7")
 
 
 @pytest.fixture
-async def database(tmp_path):
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
-    await migrate.upgrade(db)
+async def database(migrated_url):
+    db = Database(migrated_url)
     now = utcnow()
     async with db.transaction() as session:
         session.add_all([

@@ -13,7 +13,6 @@ from shipbot.bot.runtime.chats import ChatTurns
 from shipbot.bot.runtime.processor import Outcome, RetryLater, UpdateProcessor
 from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui.i18n import build_i18n
-from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.db.models import ProcessedUpdate, User
 from tests.support.recording_bot import TOKEN, RecordingSession
@@ -50,9 +49,8 @@ def text_update(update_id: int, chat_id: int = 42) -> Update:
 
 
 @pytest.fixture
-async def database(tmp_path):
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
-    await migrate.upgrade(db)
+async def database(migrated_url):
+    db = Database(migrated_url)
     yield db
     await db.dispose()
 
@@ -142,3 +140,13 @@ async def test_a_failing_button_is_answered_with_the_apology(database):
     assert await processor.process(update) is Outcome.FAILED
     answers = [m for m in bot_api.sent if isinstance(m, AnswerCallbackQuery)]
     assert [a.text for a in answers] == ["Something went wrong, please try again."]
+
+
+async def test_every_replica_counts_its_duplicates_on_the_updates_record(database):
+    first, _ = make_processor(database, ScriptedDispatcher())
+    second, _ = make_processor(database, ScriptedDispatcher())
+    await first.process(text_update(1))
+    assert await second.process(text_update(1)) is Outcome.DUPLICATE
+    assert await first.process(text_update(1)) is Outcome.DUPLICATE
+    [record] = await rows(database, ProcessedUpdate)
+    assert (record.outcome, record.duplicates) == ("handled", 2)

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from prometheus_client import REGISTRY
 
-from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.db.models import Order, User, utcnow
 from shipbot.domain.address import Address
@@ -52,9 +51,8 @@ class ScriptedCarrier:
 
 
 @pytest.fixture
-async def database(tmp_path):
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
-    await migrate.upgrade(database)
+async def database(migrated_url):
+    database = Database(migrated_url)
     async with database.transaction() as session:
         now = utcnow()
         session.add(

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 
 from shipbot.config import load_settings
-from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.db.models import AuditEntry, ShopSettingsRecord, User, utcnow
 from shipbot.domain.address import Address
@@ -47,9 +46,8 @@ ENVIRONMENT = initial_settings(
 
 
 @pytest.fixture
-async def database(tmp_path):
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
-    await migrate.upgrade(database)
+async def database(migrated_url):
+    database = Database(migrated_url)
     async with database.transaction() as session:
         now = utcnow()
         session.add(User(id=1, first_name="Ann", created_at=now, last_seen_at=now))

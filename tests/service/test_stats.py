@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
-import shutil
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -62,19 +61,23 @@ class History:
 
 
 def random_moment(rng: random.Random, after: datetime | None = None) -> datetime:
-    """Anywhere in the window (after `after`), exactly at midnight one time in eight."""
+    """Anywhere in the window from `after` (a moment in it) on, exactly at a midnight one time
+    in eight if one is left after `after`: always before the window's end."""
     start = after or WINDOW_START
     end = WINDOW_START + timedelta(days=WINDOW_DAYS)
-    if rng.random() < 0.125:
-        days = (end - start).days
-        return start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
-            days=rng.randint(1, max(days, 1))
-        )
+    assert WINDOW_START <= start < end, start
+    next_midnight = datetime.combine(start.date() + timedelta(days=1), time(), UTC)
+    midnights_left = (end - next_midnight).days  # the window ends at a midnight
+    if midnights_left > 0 and rng.random() < 0.125:
+        return next_midnight + timedelta(days=rng.randrange(midnights_left))
     span = int((end - start).total_seconds() * 1_000_000)
     return start + timedelta(microseconds=rng.randrange(span))
 
 
 def make_history(seed: int, users: int = 40) -> History:
+    """A random history of `users` users in the window. Whatever the seed, it has a label
+    charge, an approved refund and a moment at midnight: the first user joined at a midnight
+    and bought a label that was refunded."""
     rng = random.Random(seed)
     history = History()
     ids = iter(range(1, 1_000_000))
@@ -115,7 +118,11 @@ def make_history(seed: int, users: int = 40) -> History:
         history.moments.append((user_id, opened))
 
     for user_id in range(100, 100 + users):
-        created = random_moment(rng)
+        first_user = user_id == 100
+        if first_user:  # at a midnight
+            created = WINDOW_START + timedelta(days=rng.randrange(WINDOW_DAYS - 7))
+        else:
+            created = random_moment(rng)
         seen = random_moment(rng, after=created)
         history.rows.append(
             User(
@@ -135,13 +142,21 @@ def make_history(seed: int, users: int = 40) -> History:
         if rng.random() < 0.2:
             at = random_moment(rng, after=created)
             entry(user_id, EntryKind.ADJUSTMENT, rng.randint(1, 20_00), f"A{next(ids)}", at)
+        if first_user:
+            add_order(history, rng, entry, ids, user_id, created, refunded=True)
         for _ in range(rng.choice([0, 0, 1, 3, 8])):
             add_order(history, rng, entry, ids, user_id, created)
     return history
 
 
-def add_order(history: History, rng: random.Random, entry, ids, user_id, created) -> None:
+def add_order(
+    history: History, rng: random.Random, entry, ids, user_id, created, refunded: bool = False
+) -> None:
+    """A quote, and perhaps an order and its outcome; `refunded`: bought early enough for its
+    refund to fall within the window too, and refunded."""
     asked = random_moment(rng, after=created)
+    if refunded:
+        asked = min(asked, WINDOW_START + timedelta(days=WINDOW_DAYS - 6))
     quote_id = f"{next(ids):032d}"
     history.rows.append(
         RateQuote(
@@ -155,7 +170,7 @@ def add_order(history: History, rng: random.Random, entry, ids, user_id, created
         )
     )
     history.moments.append((user_id, asked))
-    if rng.random() < 0.2:
+    if rng.random() < 0.2 and not refunded:
         return  # rates seen, nothing ordered
     code, name = rng.choice(CARRIERS)
     cost = rng.randint(3_00, 40_00)
@@ -176,6 +191,8 @@ def add_order(history: History, rng: random.Random, entry, ids, user_id, created
     history.rows.append(order)
     history.moments.append((user_id, ordered))
     outcome = rng.choice(["quoted", "failed", "purchased", "purchased", "purchased"])
+    if refunded:
+        outcome = "purchased"
     if outcome == "quoted":
         return
     paid = ordered + timedelta(seconds=rng.randint(1, 7200))  # may cross midnight
@@ -188,9 +205,9 @@ def add_order(history: History, rng: random.Random, entry, ids, user_id, created
     entry(user_id, EntryKind.LABEL_CHARGE, -price, order.id, settled)
     order.status, order.purchased_at, order.label_id = "purchased", settled, f"L{order.id}"
     history.charges.append((user_id, settled, price, code, name, cost))
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 or refunded:
         asked_refund = settled + timedelta(seconds=rng.randint(60, 5 * 86400))
-        approved = rng.random() < 0.7
+        approved = rng.random() < 0.7 or refunded
         refund = Refund(
             id=f"R{next(ids)}",
             order_id=order.id,
@@ -220,6 +237,19 @@ async def store(database: Database, history: History) -> None:
         session.add_all(
             Balance(user_id=user, cents=cents) for user, cents in history.balances.items()
         )
+
+
+@pytest.mark.parametrize("users", [1, 9, 30, 40, 60])
+def test_every_seed_makes_a_history_that_exercises_the_figures(users):
+    """Seeds 13 and 9 (with 30 users) once drew a moment past the window's end, after which
+    the next one had nothing left to draw from."""
+    end = WINDOW_START + timedelta(days=WINDOW_DAYS)
+    for seed in range(60):
+        history = make_history(seed, users)
+        assert history.charges and history.refunds
+        assert any(at.time() == time() for _, at in history.moments)
+        assert all(WINDOW_START <= created < end for created, _ in history.users.values())
+        assert any(WINDOW_START <= at < end for _, at, _, _ in history.refunds)
 
 
 def expected(history: History, period: Period, bucket: Bucket) -> tuple:
@@ -345,23 +375,9 @@ def assert_whole_cents(result) -> None:
     assert all(type(value) is int for value in values), values
 
 
-@pytest.fixture(scope="module")
-def migrated_template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("stats") / "template.sqlite"
-
-    async def prepare() -> None:
-        database = Database(f"sqlite+aiosqlite:///{path}")
-        await migrate.upgrade(database)
-        await database.dispose()
-
-    asyncio.run(prepare())
-    return str(path)
-
-
 @pytest.fixture
-async def database(migrated_template, tmp_path) -> Iterator[Database]:
-    shutil.copy(migrated_template, tmp_path / "db.sqlite")
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+async def database(migrated_url) -> AsyncIterator[Database]:
+    database = Database(migrated_url)
     yield database
     await database.dispose()
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.db.models import Invoice, User, utcnow
 from shipbot.providers.payments.base import (
@@ -21,9 +20,8 @@ from shipbot.services import ledger, topups
 
 
 @pytest.fixture
-async def database(tmp_path):
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
-    await migrate.upgrade(database)
+async def database(migrated_url):
+    database = Database(migrated_url)
     async with database.transaction() as session:
         now = utcnow()
         session.add(User(id=1, first_name="A", is_blocked=False, created_at=now, last_seen_at=now))

@@ -13,6 +13,9 @@ import httpx
 
 from tests.support.net import free_port
 
+# `python -m` this instead of `shipbot`: the same command line with the test hooks added.
+HOOKED_SHIPBOT = ["tests.support.hooked_shipbot"]
+
 
 class ServerProcess:
     """A child process serving HTTP on 127.0.0.1, with its output kept in a log file."""

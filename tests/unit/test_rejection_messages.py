@@ -53,6 +53,8 @@ RAISED = [
     Rejected("dimensions", "side_long", maximum="108 in"),
     Rejected("dimensions", "girth", total="166 in", maximum="165 in"),
     Rejected("address", "missing", fields=("street1", "zip")),
+    Rejected("city", "not_in_zip", value="Oakland", zip="94117", cities="San Francisco"),
+    Rejected("address", "two_addresses"),
     Rejected("amount", "empty"),
     Rejected("amount", "format"),
     Rejected("amount", "too_small", minimum="$10.00"),

@@ -10,14 +10,17 @@ from shipbot.bot.flows.menu import show_menu
 from shipbot.bot.ui import texts
 from shipbot.db.models import User
 
-router = Router(name="fallback")
 
-
-@router.message()
 async def not_understood(message: Message, user: User) -> None:
     await show_menu(message, user, texts.not_understood())
 
 
-@router.callback_query()
 async def unknown_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     callback_answer.text = texts.button_inactive()
+
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(not_understood)
+    router.callback_query.register(unknown_button)
+    return router

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
-from shipbot.bot.flows.new_label.conversation import Conversation
+from shipbot.bot.flows.chat_state import ChatState
 from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.runtime.scope import current_scope, reads_before_slow_calls
 from shipbot.bot.ui import keyboards, texts
@@ -19,8 +19,6 @@ from shipbot.services import shop_settings
 from shipbot.services.ledger import balance_of
 from shipbot.services.shop_settings import ShopSettings
 from shipbot.services.users import choose_language
-
-router = Router(name="menu")
 
 
 async def show_menu(event: Message | CallbackQuery, user: User, intro: str | None = None) -> None:
@@ -32,7 +30,6 @@ async def show_menu(event: Message | CallbackQuery, user: User, intro: str | Non
     await show_prompt(event, f"{intro}\n\n{text}" if intro else text, keyboards.main_menu(balance))
 
 
-@router.message(CommandStart())
 async def start(message: Message, state: FSMContext, user: User) -> None:
     await state.set_state(None)
     await show_menu(message, user)
@@ -45,44 +42,38 @@ async def show_help(event: Message | CallbackQuery, shop_defaults: ShopSettings)
     await show_prompt(event, texts.help_text(shop.support_contact), keyboards.back_to_menu())
 
 
-@router.message(Command("help"))
 async def help_command(message: Message, shop_defaults: ShopSettings) -> None:
     await show_help(message, shop_defaults)
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, user: User) -> None:
     if await state.get_state() is None:
         await show_menu(message, user, texts.nothing_to_cancel())
         return
-    convo = await Conversation.load(state)
-    if convo.in_address_book:
+    chat = await ChatState.load(state)
+    if chat.in_address_book:
         # Leaving the address book drops its edit, not the label draft kept aside.
-        convo.data.pop("editing", None)
+        chat.edit = None
         await state.set_state(None)
-        await convo.save(state)
+        await chat.save(state)
     else:
         await state.clear()
     await show_menu(message, user, texts.cancelled())
 
 
-@router.callback_query(MenuAction.filter(F.action == "home"))
 async def home(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await state.set_state(None)
     await show_menu(query, user)
 
 
-@router.callback_query(MenuAction.filter(F.action == "help"))
 async def help_button(query: CallbackQuery, shop_defaults: ShopSettings) -> None:
     await show_help(query, shop_defaults)
 
 
-@router.callback_query(MenuAction.filter(F.action == "language"))
 async def language_menu(query: CallbackQuery) -> None:
     await show_prompt(query, texts.choose_language(), keyboards.languages())
 
 
-@router.callback_query(LanguageChoice.filter())
 async def language_chosen(
     query: CallbackQuery,
     callback_data: LanguageChoice,
@@ -97,3 +88,15 @@ async def language_chosen(
     current_scope().locale = callback_data.code
     with i18n.use_locale(callback_data.code):
         await show_menu(query, user)
+
+
+def build_router() -> Router:
+    router = Router(name="menu")
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help"))
+    router.message.register(cancel, Command("cancel"))
+    router.callback_query.register(home, MenuAction.filter(F.action == "home"))
+    router.callback_query.register(help_button, MenuAction.filter(F.action == "help"))
+    router.callback_query.register(language_menu, MenuAction.filter(F.action == "language"))
+    router.callback_query.register(language_chosen, LanguageChoice.filter())
+    return router

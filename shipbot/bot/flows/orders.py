@@ -8,15 +8,14 @@ import math
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.progress import continue_draft
-from shipbot.bot.flows.new_label.states import Orders
-from shipbot.bot.flows.new_label.steps import Event, db, reask, renders, show_step
+from shipbot.bot.flows.chat_state import ChatState, Section
+from shipbot.bot.flows.dialog import Dialog, Event, db
+from shipbot.bot.flows.new_label.progress import next_step
+from shipbot.bot.flows.states import Orders
 from shipbot.bot.purchases import PurchaseJobs
 from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.ui import orders_keyboards as keyboards
@@ -32,84 +31,77 @@ from shipbot.services import quoting
 from shipbot.services.quoting import PricedRate, Quoter
 from shipbot.services.refunds import recent_refunds, refundable, request_refund
 
-router = Router(name="orders")
 PAGE_SIZE = 5
 
 
-@renders(Orders.list)
-async def _list(convo: Conversation, user_id: int):
-    page = convo.data.get("orders_page", 0)
+async def _list(chat: ChatState, user_id: int):
+    page = chat.orders.page
     orders, total = await quoting.list_orders(db(), user_id, page * PAGE_SIZE, PAGE_SIZE)
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    return texts.order_list(total, page, pages), keyboards.order_list(orders, page, pages)
+    rated = [(order, PricedRate.from_dict(order.rate)) for order in orders]
+    return texts.order_list(total, page, pages), keyboards.order_list(rated, page, pages)
 
 
-async def _detail(convo: Conversation, user_id: int):
-    order = await quoting.find_order(db(), user_id, convo.data["order_view"])
-    page = convo.data.get("orders_page", 0)
-    return texts.order_detail(order), keyboards.order_detail(
-        order, page, from_refunds=convo.data.get("order_from_refunds", False)
+async def _detail(chat: ChatState, user_id: int):
+    order = await quoting.find_order(db(), user_id, chat.orders.viewed)
+    rate, shipment = PricedRate.from_dict(order.rate), quoting.shipment_from_dict(order.shipment)
+    can_refund = refundable(order)
+    return texts.order_detail(order, rate, shipment, can_refund), keyboards.order_detail(
+        order, chat.orders.page, can_refund, from_refunds=chat.orders.from_refunds
     )
 
 
-renders(Orders.view)(_detail)
-renders(Orders.tracking)(_detail)  # text typed on the tracking screen re-shows the order
+async def _refund_confirm(chat: ChatState, user_id: int):
+    order = await quoting.find_order(db(), user_id, chat.orders.viewed)
+    return texts.refund_confirm(order), keyboards.refund_confirm(order, chat.orders.page)
 
 
-@renders(Orders.refund_confirm)
-async def _refund_confirm(convo: Conversation, user_id: int):
-    order = await quoting.find_order(db(), user_id, convo.data["order_view"])
-    page = convo.data.get("orders_page", 0)
-    return texts.refund_confirm(order), keyboards.refund_confirm(order, page)
-
-
-@router.message(Command("orders"))
-@router.callback_query(MenuAction.filter(F.action == "orders"))
-async def my_orders(event: Event, state: FSMContext) -> None:
-    await _enter(event, state, Orders.list)
-
-
-@renders(Orders.refunds)
-async def _refunds(convo: Conversation, user_id: int):
+async def _refunds(chat: ChatState, user_id: int):
     refunds = await recent_refunds(db(), user_id)
     return texts.refund_list(refunds), keyboards.refund_list(refunds)
 
 
-@router.callback_query(MenuAction.filter(F.action == "refunds"))
-async def my_refunds(query: CallbackQuery, state: FSMContext) -> None:
-    await _enter(query, state, Orders.refunds)
+SCREENS = {
+    Orders.list: _list,
+    Orders.view: _detail,
+    Orders.tracking: _detail,  # text typed on the tracking screen re-shows the order
+    Orders.refund_confirm: _refund_confirm,
+    Orders.refunds: _refunds,
+}
 
 
-async def _enter(event: Event, state: FSMContext, step: State) -> None:
-    """From anywhere into the orders section: a draft is kept, an edit in progress is not."""
-    convo = await Conversation.load(state)
-    convo.data.update(history=[], context="orders", orders_page=0)
-    convo.data.pop("editing", None)
-    await state.set_state(None)
-    await show_step(event, state, convo, step)
+async def _enter(dialog: Dialog, step: State) -> None:
+    chat = await dialog.load()
+    chat.orders.page = 0
+    await dialog.enter(chat, Section.orders, step)
 
 
-@router.callback_query(StateFilter(Orders), OrderAction.filter(F.action == "page"))
-async def page(query: CallbackQuery, callback_data: OrderAction, state: FSMContext) -> None:
-    convo = await Conversation.load(state)
-    convo.data["orders_page"] = max(0, callback_data.page)
-    await show_step(query, state, convo, Orders.list, remember=False)
+async def my_orders(event: Event, dialog: Dialog) -> None:
+    await _enter(dialog, Orders.list)
 
 
-@router.callback_query(StateFilter(Orders), OrderAction.filter(F.action == "open"))
-async def open_order(query: CallbackQuery, callback_data: OrderAction, state: FSMContext) -> None:
+async def my_refunds(query: CallbackQuery, dialog: Dialog) -> None:
+    await _enter(dialog, Orders.refunds)
+
+
+async def page(query: CallbackQuery, callback_data: OrderAction, dialog: Dialog) -> None:
+    chat = await dialog.load()
+    chat.orders.page = max(0, callback_data.page)
+    await dialog.show(chat, Orders.list, remember=False)
+
+
+async def open_order(query: CallbackQuery, callback_data: OrderAction, dialog: Dialog) -> None:
     if await quoting.find_order(db(), query.from_user.id, callback_data.order_id) is None:
-        await reask(query, state, saved_not_found())
+        await dialog.reask(saved_not_found())
         return
-    convo = await Conversation.load(state)
-    convo.data["order_view"] = callback_data.order_id
-    here = await state.get_state()
+    chat = await dialog.load()
+    chat.orders.viewed = callback_data.order_id
+    here = await dialog.step()
     if here in (Orders.list.state, Orders.refunds.state):  # Back returns to the list it came from
-        convo.data["order_from_refunds"] = here == Orders.refunds.state
-    await show_step(query, state, convo, Orders.view, remember=False)
+        chat.orders.from_refunds = here == Orders.refunds.state
+    await dialog.show(chat, Orders.view, remember=False)
 
 
-@router.callback_query(Orders.view, OrderAction.filter(F.action == "resend"))
 async def resend_label(
     query: CallbackQuery,
     callback_data: OrderAction,
@@ -128,20 +120,19 @@ async def resend_label(
     callback_answer.text = texts.label_sent()
 
 
-@router.callback_query(Orders.view, OrderAction.filter(F.action == "track"))
 async def track(
-    query: CallbackQuery, callback_data: OrderAction, state: FSMContext, quoter: Quoter
+    query: CallbackQuery, callback_data: OrderAction, dialog: Dialog, quoter: Quoter
 ) -> None:
     order = await quoting.find_order(db(), query.from_user.id, callback_data.order_id)
     if order is None or not order.label_id:
-        await reask(query, state, saved_not_found())
+        await dialog.reask(saved_not_found())
         return
     try:
         info = await quoter.carrier.track(order.label_id)
     except (CarrierError, TelegramAPIError):
-        await reask(query, state, texts.tracking_unavailable())
+        await dialog.reask(texts.tracking_unavailable())
         return
-    await state.set_state(Orders.tracking)
+    await dialog.state.set_state(Orders.tracking)
     await show_prompt(
         query,
         texts.tracking(order, info),
@@ -149,27 +140,25 @@ async def track(
     )
 
 
-@router.callback_query(Orders.view, OrderAction.filter(F.action == "refund"))
-async def refund(query: CallbackQuery, callback_data: OrderAction, state: FSMContext) -> None:
+async def refund(query: CallbackQuery, callback_data: OrderAction, dialog: Dialog) -> None:
     # Voiding makes the label unusable: asked first.
     order = await quoting.find_order(db(), query.from_user.id, callback_data.order_id)
     if order is None:
-        await reask(query, state, saved_not_found())
+        await dialog.reask(saved_not_found())
         return
     if not refundable(order):  # the window closed while the order was on screen
         why = "window_closed" if order.status == OrderStatus.PURCHASED else "not_refundable"
-        await reask(query, state, texts.refund_outcome(why, "", 0))
+        await dialog.reask(texts.refund_outcome(why, "", 0))
         return
-    convo = await Conversation.load(state)
-    convo.data["order_view"] = callback_data.order_id
-    await show_step(query, state, convo, Orders.refund_confirm, remember=False)
+    chat = await dialog.load()
+    chat.orders.viewed = callback_data.order_id
+    await dialog.show(chat, Orders.refund_confirm, remember=False)
 
 
-@router.callback_query(Orders.refund_confirm, OrderAction.filter(F.action == "void"))
 async def refund_confirmed(
     query: CallbackQuery,
     callback_data: OrderAction,
-    state: FSMContext,
+    dialog: Dialog,
     quoter: Quoter,
     purchases: PurchaseJobs,
 ) -> None:
@@ -179,24 +168,37 @@ async def refund_confirmed(
         purchases.database, quoter.carrier, query.from_user.id, callback_data.order_id
     )
     intro = texts.refund_outcome(outcome.status, outcome.message, outcome.amount_cents)
-    convo = await Conversation.load(state)
-    await show_step(query, state, convo, Orders.view, intro=intro, remember=False)
+    await dialog.show(await dialog.load(), Orders.view, intro=intro, remember=False)
 
 
-@router.callback_query(Orders.view, OrderAction.filter(F.action == "repeat"))
-async def repeat(query: CallbackQuery, callback_data: OrderAction, state: FSMContext) -> None:
+async def repeat(query: CallbackQuery, callback_data: OrderAction, dialog: Dialog) -> None:
     order = await quoting.find_order(db(), query.from_user.id, callback_data.order_id)
     if order is None:
-        await reask(query, state, saved_not_found())
+        await dialog.reask(saved_not_found())
         return
     shipment = quoting.shipment_from_dict(order.shipment)
-    convo = await Conversation.load(state)
-    convo.start_draft()
-    convo.draft = LabelDraft(
+    chat = await dialog.load()
+    chat.start_draft()
+    chat.draft = LabelDraft(
         updated_at=utcnow(),
         addresses={"sender": shipment.ship_from, "recipient": shipment.ship_to},
         ounces=shipment.ounces,
         dimensions=shipment.dimensions,
     )
-    await state.set_state(None)
-    await continue_draft(query, state, convo)
+    await dialog.enter(chat, Section.label, next_step(chat))
+
+
+def build_router() -> Router:
+    router = Router(name="orders")
+    on_button = router.callback_query.register
+    router.message.register(my_orders, Command("orders"))
+    on_button(my_orders, MenuAction.filter(F.action == "orders"))
+    on_button(my_refunds, MenuAction.filter(F.action == "refunds"))
+    on_button(page, StateFilter(Orders), OrderAction.filter(F.action == "page"))
+    on_button(open_order, StateFilter(Orders), OrderAction.filter(F.action == "open"))
+    on_button(resend_label, Orders.view, OrderAction.filter(F.action == "resend"))
+    on_button(track, Orders.view, OrderAction.filter(F.action == "track"))
+    on_button(refund, Orders.view, OrderAction.filter(F.action == "refund"))
+    on_button(refund_confirmed, Orders.refund_confirm, OrderAction.filter(F.action == "void"))
+    on_button(repeat, Orders.view, OrderAction.filter(F.action == "repeat"))
+    return router

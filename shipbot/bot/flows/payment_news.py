@@ -18,9 +18,11 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 
-from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.states import Money, Rates
-from shipbot.bot.flows.new_label.steps import db, show_step_unprompted
+from shipbot.bot.flows.balance import invoice_prompt
+from shipbot.bot.flows.chat_state import ChatState
+from shipbot.bot.flows.dialog import db, show_unprompted
+from shipbot.bot.flows.rates import ask_to_pay
+from shipbot.bot.flows.states import Money, Rates
 from shipbot.bot.runtime.prompts import live_prompt_id
 from shipbot.bot.runtime.scope import current_scope
 from shipbot.bot.ui import balance_texts as texts
@@ -32,13 +34,13 @@ from shipbot.services import quoting
 async def show_payment_news(
     bot: Bot, state: FSMContext, invoice: Invoice, news: str | None
 ) -> None:
-    convo = await Conversation.load(state)
+    chat = await ChatState.load(state)
     step = await state.get_state()
-    on_invoice = step == Money.invoice.state and convo.data.get("invoice_id") == invoice.id
+    on_invoice = step == Money.invoice.state and chat.balance.invoice_id == invoice.id
     on_order = (
         invoice.order_id is not None
         and step == Rates.ordered.state
-        and (convo.data.get("order") or {}).get("id") == invoice.order_id
+        and chat.rates.order_id == invoice.order_id
     )
     live = await live_prompt_id(current_scope())
     if invoice.message_id is not None and invoice.message_id != live:
@@ -50,12 +52,12 @@ async def show_payment_news(
     if live is not None and (on_invoice or on_order):
         order = await _order_awaiting_payment(invoice)
         if news and order is not None:
-            convo.data["order"] = {"id": order.id, "rate": order.rate}
-            convo.end_at(Rates.ordered)
-            await show_step_unprompted(bot, state, convo, Rates.ordered, intro=news)
+            chat.rates.order_id = order.id
+            chat.end_at(Rates.ordered.state)
+            await show_unprompted(bot, state, chat, Rates.ordered, ask_to_pay, intro=news)
             return
         if on_invoice:
-            await show_step_unprompted(bot, state, convo, Money.invoice, intro=news)
+            await show_unprompted(bot, state, chat, Money.invoice, invoice_prompt, intro=news)
             return
     if news:
         await bot.send_message(invoice.chat_id, news)

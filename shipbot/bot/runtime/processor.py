@@ -30,6 +30,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from shipbot import metrics
@@ -127,7 +128,8 @@ class UpdateProcessor:
                 session=session, bot_id=self.bot.id, update_id=update.update_id, chat_id=chat_id
             )
             if await load_update_state(scope, owner.user_id):
-                return self._duplicate()
+                await session.rollback()
+                return await self._duplicate(update.update_id)
             if owner.user_id is None:
                 log.info("update ignored: no person sent it")
                 outcome = Outcome.IGNORED
@@ -150,7 +152,8 @@ class UpdateProcessor:
                 await session.rollback()
                 if await session.get(ProcessedUpdate, update.update_id) is None:
                     raise
-                return self._duplicate()
+                await session.rollback()
+                return await self._duplicate(update.update_id)
             return outcome
 
     async def _run_handlers(self, update: Update, scope: UpdateScope) -> Outcome:
@@ -181,8 +184,14 @@ class UpdateProcessor:
             leave_scope(token)
         return Outcome.HANDLED
 
-    @staticmethod
-    def _duplicate() -> Outcome:
+    async def _duplicate(self, update_id: int) -> Outcome:
+        """Counted on the update's own record, where monitoring sees every replica's."""
+        async with self.database.write_transaction() as session:
+            await session.execute(
+                update(ProcessedUpdate)
+                .where(ProcessedUpdate.update_id == update_id)
+                .values(duplicates=ProcessedUpdate.duplicates + 1)
+            )
         metrics.DUPLICATES.inc()
         log.info("duplicate update dropped")
         return Outcome.DUPLICATE

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import MenuAction, OrderAction
 from shipbot.bot.ui.orders_texts import order_button
-from shipbot.db.models import Order, Refund
-from shipbot.services.refunds import refundable
+from shipbot.db.models import Order
+from shipbot.domain.orders import RefundSummary
+
+if TYPE_CHECKING:
+    from shipbot.services.quoting import PricedRate
 
 
-def order_list(orders: list[Order], page: int, pages: int) -> InlineKeyboardMarkup:
+def order_list(
+    orders: list[tuple[Order, PricedRate]], page: int, pages: int
+) -> InlineKeyboardMarkup:
     rows = [
-        [button(order_button(order), OrderAction(action="open", order_id=order.id, page=page))]
-        for order in orders
+        [
+            button(
+                order_button(order, rate),
+                OrderAction(action="open", order_id=order.id, page=page),
+            )
+        ]
+        for order, rate in orders
     ]
     paging = []
     if page > 0:
@@ -26,7 +38,9 @@ def order_list(orders: list[Order], page: int, pages: int) -> InlineKeyboardMark
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
-def order_detail(order: Order, page: int, from_refunds: bool = False) -> InlineKeyboardMarkup:
+def order_detail(
+    order: Order, page: int, refundable: bool, from_refunds: bool = False
+) -> InlineKeyboardMarkup:
     def action(name: str) -> OrderAction:
         return OrderAction(action=name, order_id=order.id, page=page)
 
@@ -38,7 +52,7 @@ def order_detail(order: Order, page: int, from_refunds: bool = False) -> InlineK
                 button(_("🚚 Tracking"), action("track")),
             ]
         )
-    if refundable(order):
+    if refundable:
         rows.append([button(_("↩️ Request refund"), action("refund"))])
     rows.append([button(_("🔁 Repeat this shipment"), action("repeat"))])
     back = MenuAction(action="refunds") if from_refunds else OrderAction(action="page", page=page)
@@ -63,7 +77,7 @@ def refund_confirm(order: Order, page: int) -> InlineKeyboardMarkup:
     )
 
 
-def refund_list(refunds: list[Refund]) -> InlineKeyboardMarkup:
+def refund_list(refunds: list[RefundSummary]) -> InlineKeyboardMarkup:
     rows = [
         [
             button(

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import gettext as _
 
 from shipbot.bot.ui.label_texts import address_lines
-from shipbot.db.models import Order, Refund
+from shipbot.db.models import Order
 from shipbot.domain.money import format_usd
+from shipbot.domain.orders import RefundState, RefundSummary
 from shipbot.providers.carriers.base import Tracking
-from shipbot.services.quoting import PricedRate, shipment_from_dict
-from shipbot.services.refunds import refundable
+
+if TYPE_CHECKING:  # values a flow hands over; ui/ calls no service
+    from shipbot.services.quoting import PricedRate, Shipment
 
 
 def status(order: Order) -> str:
@@ -25,8 +28,7 @@ def status(order: Order) -> str:
     }.get(order.status, order.status)
 
 
-def order_button(order: Order) -> str:
-    rate = PricedRate.from_dict(order.rate)
+def order_button(order: Order, rate: PricedRate) -> str:
     return f"{order.id} · {rate.service_name} · {format_usd(order.price_cents)} · {status(order)}"
 
 
@@ -38,9 +40,7 @@ def order_list(total: int, page: int, pages: int) -> str:
     )
 
 
-def order_detail(order: Order) -> str:
-    rate = PricedRate.from_dict(order.rate)
-    shipment = shipment_from_dict(order.shipment)
+def order_detail(order: Order, rate: PricedRate, shipment: Shipment, refundable: bool) -> str:
     lines = [
         _("<b>Order {order}</b> · {status}").format(order=escape(order.id), status=status(order)),
         f"{escape(rate.service_name)} · {format_usd(order.price_cents)}",
@@ -49,7 +49,7 @@ def order_detail(order: Order) -> str:
         lines.append(_("Tracking: {tracking}").format(tracking=escape(order.tracking_number)))
     if order.failure_reason:
         lines.append(_("Reason: {reason}").format(reason=escape(order.failure_reason)))
-    if refundable(order):
+    if refundable:
         lines.append(_("Refundable until {moment}").format(moment=_moment(order.refund_deadline)))
     lines += [
         "",
@@ -80,7 +80,7 @@ def tracking(order: Order, info: Tracking) -> str:
     return "\n".join(lines)
 
 
-def refund_list(refunds: list[Refund]) -> str:
+def refund_list(refunds: list[RefundSummary]) -> str:
     if not refunds:
         return _(
             "<b>Refunds</b>\nNo refund requests yet. Open a bought label in “My orders” "
@@ -88,16 +88,27 @@ def refund_list(refunds: list[Refund]) -> str:
         )
     lines = [_("<b>Refunds</b>, newest first:")]
     for refund in refunds:
-        if refund.status == "approved":
-            outcome = _("approved, {amount} back on the balance").format(
-                amount=format_usd(refund.amount_cents)
-            )
-        else:
-            outcome = _("refused by the carrier: {reason}").format(
-                reason=escape(refund.carrier_message)
-            )
-        lines.append(f"{_moment(refund.created_at)} · {escape(refund.order_id)} · {outcome}")
+        lines.append(
+            f"{_moment(refund.requested_at)} · {escape(refund.order_id)} · {_outcome(refund)}"
+        )
     return "\n".join(lines)
+
+
+def _outcome(refund: RefundSummary) -> str:
+    credited = format_usd(refund.credited_cents)
+    reason = escape(refund.carrier_message)
+    note = f" ({escape(refund.note)})" if refund.note else ""
+    if refund.state is RefundState.APPROVED:
+        return _("approved, {amount} back on the balance").format(amount=credited)
+    if refund.state is RefundState.GOODWILL:
+        return _(
+            "refused by the carrier, then credited by us: {amount} back on the balance"
+        ).format(amount=credited) + note
+    if refund.state is RefundState.CLOSED:
+        return _("refused by the carrier: {reason}; reviewed and closed").format(
+            reason=reason
+        ) + note
+    return _("refused by the carrier: {reason}").format(reason=reason)
 
 
 def _moment(moment: datetime) -> str:

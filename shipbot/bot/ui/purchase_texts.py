@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import gettext as _
 
 from shipbot.db.models import Order
 from shipbot.domain.money import format_usd
-from shipbot.services.quoting import PricedRate
+
+if TYPE_CHECKING:  # values a flow hands over; ui/ calls no service
+    from shipbot.services.quoting import PricedRate
 
 
 def payment(order: Order, rate: PricedRate, balance_cents: int) -> str:

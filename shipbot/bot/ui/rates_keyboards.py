@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
@@ -9,7 +11,9 @@ from shipbot.bot.ui import purchase_texts
 from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction
 from shipbot.bot.ui.rates_texts import by_carrier, rate_button
-from shipbot.services.quoting import PricedRate
+
+if TYPE_CHECKING:
+    from shipbot.services.quoting import PricedRate
 
 
 def _cancel_row() -> list[InlineKeyboardButton]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import gettext as _
 
@@ -17,7 +18,9 @@ from shipbot.providers.carriers.base import (
     NoRates,
     RateLimited,
 )
-from shipbot.services.quoting import PricedRate, shipment_from_dict
+
+if TYPE_CHECKING:  # values a flow hands over; ui/ calls no service
+    from shipbot.services.quoting import PricedRate, Shipment
 
 
 def fetching() -> str:
@@ -42,8 +45,7 @@ def by_carrier(rates: list[PricedRate]) -> list[tuple[str, list[PricedRate]]]:
     return [(name, list(group)) for name, group in groupby(grouped, lambda r: r.carrier_name)]
 
 
-def rates(shipment: dict, rates: list[PricedRate], valid_minutes: int) -> str:
-    parcel = shipment_from_dict(shipment)
+def rates(parcel: Shipment, rates: list[PricedRate], valid_minutes: int) -> str:
     lines = [
         _("<b>Rates</b> for {weight}, {size}, {origin} → {destination}").format(
             weight=describe_weight(parcel.ounces),

@@ -54,6 +54,12 @@ def _problem(rejected: Rejected) -> str:
         ("zip", "format"): _("A ZIP code is 5 digits, optionally with 4 more."),
         ("zip", "unknown"): _("ZIP code {zip} does not exist."),
         ("zip", "mismatch"): _("{zip} is in {actual}, not {state}."),
+        ("city", "not_in_zip"): _(
+            "“{value}” is not a city of ZIP code {zip}. Its cities: {cities}."
+        ),
+        ("address", "two_addresses"): _(
+            "I found two addresses in this message. Please send one address per message."
+        ),
         ("phone", "format"): _("This does not look like a US phone number."),
         ("phone", "not_us"): _("Only US phone numbers are accepted."),
         ("weight", "format"): _("I could not read the weight."),

@@ -8,6 +8,8 @@ user it belongs to: prices always come from the database, never from the form.""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
@@ -76,6 +78,39 @@ def _carrier_problem(error: CarrierError) -> str:
 # ---- the panel
 
 
+def _label_page(
+    request: Request,
+    identity: AdminIdentity,
+    user_id: int,
+    step: str,
+    *,
+    error: str | None = None,
+    problems: dict[str, Markup] | None = None,
+    **context: object,
+) -> Response:
+    """A step of the label form; 400 when it shows why the last submit did nothing."""
+    return render(
+        request,
+        "user_label.html",
+        400 if problems or error else 200,
+        identity=identity,
+        owner=identity.role is Role.OWNER,
+        step=step,
+        user_id=user_id,
+        error=error,
+        problems=problems or {},
+        **context,
+    )
+
+
+@contextmanager
+def _missing_is_404() -> Iterator[None]:
+    try:
+        yield
+    except NotFound as missing:
+        raise PanelRefusal(404, f"Not found: {missing}.") from None
+
+
 async def _shipment_form(
     request: Request,
     identity: AdminIdentity,
@@ -85,18 +120,15 @@ async def _shipment_form(
     problems: dict[str, Markup] | None = None,
     error: str | None = None,
 ) -> Response:
-    return render(
+    return _label_page(
         request,
-        "user_label.html",
-        400 if problems or error else 200,
-        identity=identity,
-        owner=identity.role is Role.OWNER,
-        step="shipment",
-        user_id=user_id,
-        form=form or {"box": "medium"},
-        problems=problems or {},
-        presets=PRESETS,
+        identity,
+        user_id,
+        "shipment",
         error=error,
+        problems=problems,
+        form=form or {"box": "medium"},
+        presets=PRESETS,
     )
 
 
@@ -129,10 +161,8 @@ async def label_quote(
 
 async def _quote(request: Request, user_id: int, shipment: Shipment) -> RateQuote:
     runtime = _runtime(request)
-    try:
+    with _missing_is_404():
         return await admin_labels.quote(runtime.database, runtime.quoter, user_id, shipment)
-    except NotFound as missing:
-        raise PanelRefusal(404, f"Not found: {missing}.") from None
 
 
 @pages.get("/users/{user_id}/label/quote/{quote_id}")
@@ -142,10 +172,8 @@ async def label_rates(
     quote_id: str,
     identity: AdminIdentity = Depends(current_admin),
 ) -> Response:
-    try:
+    with _missing_is_404():
         quote = await admin_labels.find_quote(_runtime(request).database, user_id, quote_id)
-    except NotFound as missing:
-        raise PanelRefusal(404, f"Not found: {missing}.") from None
     return _rates_page(request, identity, user_id, quote)
 
 
@@ -158,19 +186,16 @@ def _rates_page(
     error: str | None = None,
 ) -> Response:
     shipment = shipment_from_dict(quote.shipment)
-    return render(
+    return _label_page(
         request,
-        "user_label.html",
-        400 if error else 200,
-        identity=identity,
-        owner=identity.role is Role.OWNER,
-        step="rates",
-        user_id=user_id,
+        identity,
+        user_id,
+        "rates",
+        error=error,
         quote=quote,
         rates=rates_of(quote),
         shipment=shipment,
         weight=describe_weight(shipment.ounces),
-        error=error,
     )
 
 
@@ -234,26 +259,21 @@ async def _confirm_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     database = _runtime(request).database
-    try:
+    with _missing_is_404():
         order = await admin_labels.find_order(database, user_id, order_id)
-    except NotFound as missing:
-        raise PanelRefusal(404, f"Not found: {missing}.") from None
     async with database.sessions() as session:
         balance = await ledger.balance_of(session, user_id)
-    return render(
+    return _label_page(
         request,
-        "user_label.html",
-        400 if error else 200,
-        identity=identity,
-        owner=identity.role is Role.OWNER,
-        step="confirm",
-        user_id=user_id,
+        identity,
+        user_id,
+        "confirm",
+        error=error,
         order=order,
         rate=PricedRate.from_dict(order.rate),
         shipment=shipment_from_dict(order.shipment),
         balance_cents=balance,
         shortfall_cents=max(order.price_cents - balance, 0),
-        error=error,
         form=form or {},
     )
 

@@ -23,12 +23,10 @@ pages = APIRouter()
 api = APIRouter()
 
 
-async def _report(request: Request) -> tuple[Report, int]:
-    """The report, and the duplicates this replica dropped since it started: a duplicate
-    leaves no record in the database, so no replica can count another's."""
+async def _report(request: Request) -> Report:
     runtime = request.app.state.runtime
     settings = runtime.settings
-    report = await monitoring.report(
+    return await monitoring.report(
         runtime.database,
         shop_settings.initial_settings(settings),
         runtime.quoter.carrier,
@@ -36,7 +34,6 @@ async def _report(request: Request) -> tuple[Report, int]:
         runtime.bot.get_webhook_info,
         settings.webhook_url if settings.webhook_base_url else None,
     )
-    return report, runtime.processor.counts[Outcome.DUPLICATE]
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -55,14 +52,12 @@ def age(since: datetime, now: datetime) -> str:
 async def monitoring_page(
     request: Request, identity: AdminIdentity = Depends(current_admin)
 ) -> Response:
-    report, duplicates = await _report(request)
     return render(
         request,
         "monitoring.html",
         identity=identity,
         owner=identity.role is Role.OWNER,
-        report=report,
-        duplicates=duplicates,
+        report=await _report(request),
         outcomes=[Outcome.HANDLED, Outcome.FAILED, Outcome.IGNORED],
         age=age,
     )
@@ -107,7 +102,7 @@ class UpdatesOut(BaseModel):
     handled: int
     failed: int
     ignored: int
-    duplicates_this_replica: int  # since this replica started: duplicates leave no record
+    duplicates: int  # deliveries repeating an update of the window, dropped, on any replica
 
 
 class WaitingPurchaseOut(BaseModel):
@@ -122,6 +117,7 @@ class FailedUpdateOut(BaseModel):
     chat_id: int | None
     user_id: int | None
     user_name: str | None
+    order_id: str | None  # the user's newest order at the time
     at: datetime
 
 
@@ -145,7 +141,7 @@ class MonitoringOut(BaseModel):
     jobs: list[JobOut]
 
     @classmethod
-    def of(cls, report: Report, duplicates: int) -> MonitoringOut:
+    def of(cls, report: Report) -> MonitoringOut:
         activity, webhook, info = report.activity, report.webhook, report.webhook.info
         return cls(
             at=report.at,
@@ -178,7 +174,7 @@ class MonitoringOut(BaseModel):
                 handled=activity.updates.get(Outcome.HANDLED, 0),
                 failed=activity.updates.get(Outcome.FAILED, 0),
                 ignored=activity.updates.get(Outcome.IGNORED, 0),
-                duplicates_this_replica=duplicates,
+                duplicates=activity.duplicates,
             ),
             open_invoices=activity.open_invoices,
             purchasing=[
@@ -196,6 +192,7 @@ class MonitoringOut(BaseModel):
                     chat_id=failed.chat_id,
                     user_id=failed.user_id,
                     user_name=failed.user_name,
+                    order_id=failed.order_id,
                     at=failed.at,
                 )
                 for failed in activity.recent_failures
@@ -217,4 +214,4 @@ class MonitoringOut(BaseModel):
 async def monitoring_report(request: Request) -> MonitoringOut:
     """What the monitoring page shows. Telegram, the carrier and the payment provider are
     asked now, each within a few seconds; one that does not answer is reported, not raised."""
-    return MonitoringOut.of(*await _report(request))
+    return MonitoringOut.of(await _report(request))

@@ -7,6 +7,7 @@ import csv
 import io
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -59,37 +60,42 @@ async def _catalog(request: Request) -> list[CarrierService]:
         return []
 
 
+@dataclass(frozen=True)
+class PanelOrderQuery:
+    """The list's filters as the panel's form sends them, shared by the page and its CSV."""
+
+    q: str = ""
+    status: str = ""
+    carrier: str = ""
+    service: str = ""
+    since: str = ""
+    until: str = ""
+
+    @property
+    def filters(self) -> OrderFilter:
+        return OrderFilter(
+            self.q, self.status, self.carrier, self.service, days(self.since, self.until)
+        )
+
+
 @pages.get("/orders")
 async def order_list(
     request: Request,
     identity: AdminIdentity = Depends(current_admin),
-    q: str = "",
-    status: str = "",
-    carrier: str = "",
-    service: str = "",
-    since: str = "",
-    until: str = "",
+    asked: PanelOrderQuery = Depends(),
     cursor: str = "",
 ) -> Response:
-    filters = OrderFilter(q, status, carrier, service, days(since, until))
     async with database_of(request).sessions() as session:
         try:
             page = await admin_orders.find_orders(
-                session, filters, cursor=cursor or None, limit=PAGE_SIZE
+                session, asked.filters, cursor=cursor or None, limit=PAGE_SIZE
             )
         except BadCursor:
             raise PanelRefusal(
                 400, "This page link is not valid; start from the first page."
             ) from None
     choices = admin_orders.filter_choices(await _catalog(request))
-    query = {
-        "q": q,
-        "status": status,
-        "carrier": carrier,
-        "service": service,
-        "since": since,
-        "until": until,
-    }
+    query = asdict(asked)
     older, newest = page_links("/admin/orders", query, page.next_cursor, cursor)
     return render(
         request,
@@ -102,7 +108,6 @@ async def order_list(
         older_url=older,
         newest_url=newest,
         csv_url=with_query("/admin/orders.csv", query),
-        usd=format_usd,
     )
 
 
@@ -110,15 +115,9 @@ async def order_list(
 async def order_csv(
     request: Request,
     _identity: AdminIdentity = Depends(current_admin),
-    q: str = "",
-    status: str = "",
-    carrier: str = "",
-    service: str = "",
-    since: str = "",
-    until: str = "",
+    asked: PanelOrderQuery = Depends(),
 ) -> Response:
-    filters = OrderFilter(q, status, carrier, service, days(since, until))
-    return _csv_response(admin_orders.every_order(database_of(request), filters))
+    return _csv_response(admin_orders.every_order(database_of(request), asked.filters))
 
 
 @pages.get("/orders/{order_id}")
@@ -145,7 +144,6 @@ async def _order_page(
         refundable=refunds.refundable(detail.order) and detail.refund is None,
         label_stored=bool(detail.order.label_id)
         and runtime.purchases.label_files.path(detail.order.label_id).exists(),
-        usd=format_usd,
         **notice,
     )
 
@@ -315,20 +313,26 @@ class VoidOut(BaseModel):
 NOT_FOUND = {404: {"model": ErrorBody, "description": "no such order, or no stored label"}}
 
 
-@api.get("/orders", response_model=OrderPageOut, responses=ERRORS)
-async def api_orders(
-    request: Request,
+def api_order_filter(
     q: str = Query("", description="order number, tracking number, user id or @username"),
     status: str = "",
     carrier: str = Query("", description="carrier code"),
     service: str = Query("", description="service code"),
     since: date | None = Query(None, description="first day, inclusive (UTC)"),
     until: date | None = Query(None, description="last day, inclusive (UTC)"),
+) -> OrderFilter:
+    """The list's filters as the API takes them, shared by the list and its CSV."""
+    return OrderFilter(q, status, carrier, service, Days(since, until))
+
+
+@api.get("/orders", response_model=OrderPageOut, responses=ERRORS)
+async def api_orders(
+    request: Request,
+    filters: OrderFilter = Depends(api_order_filter),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     limit: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
 ) -> OrderPageOut:
     """Orders, newest first."""
-    filters = OrderFilter(q, status, carrier, service, Days(since, until))
     async with database_of(request).sessions() as session:
         try:
             page = await admin_orders.find_orders(session, filters, cursor=cursor, limit=limit)
@@ -342,16 +346,9 @@ async def api_orders(
 
 @api.get("/orders.csv", responses=ERRORS, response_class=Response)
 async def api_orders_csv(
-    request: Request,
-    q: str = "",
-    status: str = "",
-    carrier: str = "",
-    service: str = "",
-    since: date | None = None,
-    until: date | None = None,
+    request: Request, filters: OrderFilter = Depends(api_order_filter)
 ) -> Response:
     """The filtered list as CSV, money in dollars."""
-    filters = OrderFilter(q, status, carrier, service, Days(since, until))
     return _csv_response(admin_orders.every_order(database_of(request), filters))
 
 

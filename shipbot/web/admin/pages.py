@@ -1,5 +1,5 @@
-"""The panel's pages: login and logout, home, the audit log and the admin accounts. Handlers
-read the request, call one service and render one template."""
+"""The panel's pages: login and logout, home and the audit log. Handlers read the request,
+call one service and render one template."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shipbot.services import admin_accounts, admin_sessions, audit
-from shipbot.services.admin_accounts import AdminAccountError, LockedOut, LoginFailed, Role
+from shipbot.services import admin_sessions, audit
+from shipbot.services.admin_accounts import LockedOut, LoginFailed, Role
 from shipbot.services.admin_sessions import AdminIdentity
 from shipbot.web.admin import dashboard
 from shipbot.web.admin.auth import (
     CSRF_FIELD,
     LOGIN_PATH,
-    PanelRefusal,
     check_login_csrf,
     client_address,
     current_admin,
@@ -25,7 +24,6 @@ from shipbot.web.admin.auth import (
     login_csrf_cookie_name,
     new_login_csrf_token,
     require_csrf,
-    require_role,
     session_cookie_name,
     set_cookie,
 )
@@ -142,32 +140,3 @@ async def audit_log(
         older_url=older,
         newest_url=newest,
     )
-
-
-@panel_router.get("/accounts")
-async def accounts(
-    request: Request, identity: AdminIdentity = Depends(require_role(Role.OWNER))
-) -> Response:
-    return render(
-        request,
-        "accounts.html",
-        identity=identity,
-        owner=True,
-        accounts=await admin_accounts.list_accounts(database_of(request)),
-    )
-
-
-@panel_router.post("/accounts/{username}/disable")
-async def disable_account(
-    request: Request,
-    username: str,
-    identity: AdminIdentity = Depends(require_role(Role.OWNER)),
-    _checked: AdminIdentity = Depends(require_csrf),
-) -> Response:
-    try:
-        await admin_accounts.disable_account(
-            database_of(request), username, identity.actor(client_address(request))
-        )
-    except AdminAccountError as error:
-        raise PanelRefusal(400, f"Not disabled: {error}.") from None
-    return RedirectResponse("/admin/accounts", status_code=303)

@@ -12,13 +12,13 @@ from pydantic import BaseModel
 
 from shipbot.bot.refund_news import tell_refund_decision
 from shipbot.domain.money import format_usd
+from shipbot.domain.orders import RefundState as State
 from shipbot.services import refunds
 from shipbot.services.admin_accounts import Role
 from shipbot.services.admin_lists import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, BadCursor, Days
 from shipbot.services.admin_sessions import AdminIdentity
 from shipbot.services.audit import Actor
 from shipbot.services.refunds import Decision, RefundDecided, RefundDecisionError, RefundFilter
-from shipbot.services.refunds import RefundState as State
 from shipbot.web.admin.actors import api_actor, panel_actor
 from shipbot.web.admin.api import ERRORS, AdminApiError, ErrorBody
 from shipbot.web.admin.auth import (
@@ -76,7 +76,6 @@ async def refund_list(
         query=query,
         older_url=older,
         newest_url=newest,
-        usd=format_usd,
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from shipbot.web.admin import (
+    accounts,
     api,
     api_tokens,
     dashboard,
@@ -36,6 +37,7 @@ PAGE_AREAS = (
     refunds.pages,
     labels.pages,
     api_tokens.pages,
+    accounts.pages,
 )
 API_AREAS = (
     api.router,
@@ -47,6 +49,7 @@ API_AREAS = (
     topups.api,
     refunds.api,
     labels.api,
+    accounts.api,
 )
 
 panel_router = APIRouter(dependencies=[Depends(current_admin)])

@@ -66,7 +66,6 @@ async def topup_list(
         query=query,
         older_url=older,
         newest_url=newest,
-        usd=format_usd,
     )
 
 

@@ -4,7 +4,16 @@ from decimal import Decimal
 import pytest
 
 from shipbot.domain import zip_data
-from shipbot.domain.zip_data import ZipInfo, check_zip_state, cities_for, clean_zip, lookup
+from shipbot.domain.zip_data import (
+    ZipInfo,
+    check_city,
+    check_zip_state,
+    cities_for,
+    clean_zip,
+    is_city_of_state,
+    lookup,
+    zip_city,
+)
 from tests.unit.domain._support import rejection
 
 
@@ -104,6 +113,48 @@ def test_cities_for_lists_primary_then_acceptable():
     assert cities_for("00802") == ("St Thomas", "Charlotte Ama", "Charlotte Amalie")
     assert cities_for("84101-0001") == ("Salt Lake City", "Salt Lake Cty", "Slc")
     assert cities_for("00000") == ()
+
+
+@pytest.mark.parametrize(
+    ("zip_code", "written", "stored"),
+    [
+        ("94117", "San Francisco", "San Francisco"),
+        ("94117", "SAN FRANCISCO", "SAN FRANCISCO"),  # case is the writer's
+        ("27101", "Winston-Salem", "Winston-Salem"),  # so are hyphens and apostrophes
+        ("83814", "Coeur d'Alene", "Coeur d'Alene"),
+        ("84101-0001", "SLC", "SLC"),  # one of the ZIP's other names
+        ("63101", "St. Louis", "Saint Louis"),  # St./Ft./Mt. take the data's spelling
+        ("63101", "ST LOUIS", "Saint Louis"),
+        ("00802", "Saint Thomas", "St Thomas"),
+        ("33301", "Ft. Lauderdale", "Ft. Lauderdale"),  # the data has both spellings
+        ("94117", "Oakland", None),
+        ("94117", "San Fran", None),
+        ("00000", "San Francisco", None),
+    ],
+)
+def test_zip_city(zip_code, written, stored):
+    assert zip_city(zip_code, written) == stored
+
+
+def test_zip_city_approximate_is_for_transliterations():
+    assert zip_city("94117", "San-Frantsisko") is None
+    assert zip_city("94117", "San-Frantsisko", approximate=True) == "San Francisco"
+    assert zip_city("94117", "Sacramento", approximate=True) is None
+
+
+def test_check_city():
+    assert check_city("63101", "St. Louis") == "Saint Louis"
+    assert rejection(lambda city: check_city("84101-0001", city), "Provo") == (
+        "city",
+        "not_in_zip",
+        {"value": "Provo", "zip": "84101", "cities": "Salt Lake City, Salt Lake Cty, Slc"},
+    )
+
+
+def test_is_city_of_state():
+    assert is_city_of_state("MO", "St. Louis")
+    assert is_city_of_state("CT", "hartford")
+    assert not is_city_of_state("CT", "Orlando")
 
 
 def test_load_is_fast_and_happens_once(monkeypatch):

@@ -4,5 +4,12 @@ from aiogram import Router
 
 from shipbot.bot.flows.new_label import address, entry, parcel, review
 
-router = Router(name="new-label")
-router.include_routers(entry.router, address.router, parcel.router, review.router)
+SCREENS = {**entry.SCREENS, **address.SCREENS, **parcel.SCREENS, **review.SCREENS}
+
+
+def build_router() -> Router:
+    router = Router(name="new-label")
+    router.include_routers(
+        entry.build_router(), address.build_router(), parcel.build_router(), review.build_router()
+    )
+    return router

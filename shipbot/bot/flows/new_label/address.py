@@ -6,25 +6,27 @@ with the problem and an example, and stores nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from shipbot.bot.flows.new_label.conversation import Conversation
+from shipbot.bot.flows.chat_state import ChatState, Fields, Pending, ReturnTo
+from shipbot.bot.flows.dialog import ANSWER, Dialog, Renderer, db
 from shipbot.bot.flows.new_label.progress import address_complete, finish_edit
-from shipbot.bot.flows.new_label.states import Field, Label
-from shipbot.bot.flows.new_label.steps import ANSWER, Event, cleaned, db, reask, renders, show_step
+from shipbot.bot.flows.states import Field, Label
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import AddressCheck, CityPick, EditField, Nav, UseSaved
-from shipbot.bot.ui.rejections import rejection_text
 from shipbot.domain.address_parsing import looks_like_full_address, parse_address
-from shipbot.domain.errors import Rejected
 from shipbot.domain.phones import clean_phone
 from shipbot.domain.states import clean_state
 from shipbot.domain.text_fields import (
+    Cleaned,
     clean_city,
     clean_company,
     clean_name,
@@ -34,126 +36,137 @@ from shipbot.domain.text_fields import (
 from shipbot.domain.zip_data import check_zip_state, cities_for, clean_zip, lookup
 from shipbot.services.address_book import as_address, find_address, list_addresses
 
-router = Router(name="label-address")
-
-SEQUENCE = ("name", "street1", "street2", "zip", "city", "phone")
-FIELD_STEPS = {
-    "name": Field.name,
-    "company": Field.company,
-    "street1": Field.street1,
-    "street2": Field.street2,
-    "zip": Field.zip,
-    "city": Field.city,
-    "phone": Field.phone,
-}
-OPTIONAL = ("company", "street2", "phone")
-TEXT_CLEANERS = {
-    "name": clean_name,
-    "company": clean_company,
-    "street1": clean_street1,
-    "street2": clean_street2,
-    "city": clean_city,
-}
+Rule = Callable[[str, Fields], Cleaned]  # a typed answer, given the address entered so far
 
 
-# --- prompts -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FieldSpec:
+    step: State
+    rule: Rule
+    skip: bool = False  # optional: the prompt offers Skip
+    then: str | None = None  # asked next when entering an address; None: the address is done
+    ends_edit: bool = True  # an edit of this field is done once it is answered
+    ask: Renderer | None = None  # None: the field's question with Back and Cancel
 
 
-@renders(Label.address)
-async def _ask_address(convo: Conversation, user_id: int):
-    has_saved = bool(await list_addresses(db(), user_id))
-    return texts.ask_address(convo.role), keyboards.address(has_saved)
+def _text(clean: Callable[[str], Cleaned]) -> Rule:
+    return lambda text, fields: clean(text)
 
 
-def _field_prompt(field: str):
-    async def prompt(convo: Conversation, user_id: int):
-        return texts.ask_field(field, convo.role), keyboards.navigation(skip=field in OPTIONAL)
-
-    return prompt
+def _exact(clean: Callable[[str], str]) -> Rule:
+    return lambda text, fields: Cleaned(clean(text), transliterated=False)
 
 
-for _field in ("name", "company", "street1", "street2", "zip", "phone"):
-    renders(FIELD_STEPS[_field])(_field_prompt(_field))
+def _city(text: str, fields: Fields) -> Cleaned:
+    """A city name, or "City, ST" whose state must be the ZIP's."""
+    city_text, _, state_text = text.rpartition(",")
+    if city_text.strip() and state_text.strip():
+        check_zip_state(fields["zip"], clean_state(state_text))
+    return clean_city(city_text if city_text.strip() else text)
 
 
-def _city_choices(zip_code: str) -> list[str]:
+async def _ask_city(chat: ChatState, user_id: int):
+    zip_code = chat.address["zip"]
     info = lookup(zip_code[:5])
-    return [f"{city}, {info.state}" for city in cities_for(zip_code)] if info else []
-
-
-@renders(Field.city)
-async def _ask_city(convo: Conversation, user_id: int):
-    zip_code = convo.fields["zip"]
-    choices = _city_choices(zip_code)
-    info = lookup(zip_code[:5])
+    choices = [f"{city}, {info.state}" for city in cities_for(zip_code)] if info else []
     return (
         texts.ask_city(zip_code, cities_for(zip_code), info.state if info else ""),
         keyboards.cities(choices),
     )
 
 
-@renders(Field.confirm_value)
-async def _confirm_value(convo: Conversation, user_id: int):
-    pending = convo.data["pending"]
-    return texts.confirm_value(pending["field"], pending["value"]), keyboards.confirm_value()
+FIELDS = {
+    "name": FieldSpec(Field.name, _text(clean_name), then="street1"),
+    "company": FieldSpec(Field.company, _text(clean_company), skip=True),
+    "street1": FieldSpec(Field.street1, _text(clean_street1), then="street2"),
+    "street2": FieldSpec(Field.street2, _text(clean_street2), skip=True, then="zip"),
+    # The city is proposed from the ZIP, so a new ZIP asks for it again, in an edit too.
+    "zip": FieldSpec(Field.zip, _exact(clean_zip), then="city", ends_edit=False),
+    "city": FieldSpec(Field.city, _city, then="phone", ask=_ask_city),
+    "phone": FieldSpec(Field.phone, _exact(clean_phone), skip=True),
+}
+FIELD_OF_STEP = {spec.step.state: field for field, spec in FIELDS.items()}
 
 
-@renders(Label.check_address)
-async def _check_address(convo: Conversation, user_id: int):
-    return texts.check_address(convo.role, convo.fields), keyboards.check_address()
+# --- prompts -------------------------------------------------------------------------------
 
 
-@renders(Label.choose_field)
-async def _choose_field(convo: Conversation, user_id: int):
+async def _ask_address(chat: ChatState, user_id: int):
+    has_saved = bool(await list_addresses(db(), user_id))
+    return texts.ask_address(chat.role), keyboards.address(has_saved)
+
+
+def _ask_field(field: str) -> Renderer:
+    async def ask(chat: ChatState, user_id: int):
+        return texts.ask_field(field, chat.role), keyboards.navigation(skip=FIELDS[field].skip)
+
+    return ask
+
+
+async def _confirm_value(chat: ChatState, user_id: int):
+    pending = chat.pending
+    return texts.confirm_value(pending.field, pending.value), keyboards.confirm_value()
+
+
+async def _check_address(chat: ChatState, user_id: int):
+    return texts.check_address(chat.role, chat.address), keyboards.check_address()
+
+
+async def _choose_field(chat: ChatState, user_id: int):
     return texts.choose_field(), keyboards.address_fields()
 
 
-@renders(Label.saved_pick)
-async def _pick_saved(convo: Conversation, user_id: int):
+async def _pick_saved(chat: ChatState, user_id: int):
     saved = await list_addresses(db(), user_id)
-    role = "sender" if convo.data.get("pick_starts_label") else convo.role
+    role = "sender" if chat.pick_starts_label else chat.role
     return texts.pick_saved(role), keyboards.saved_addresses(
         (entry.id, entry.label) for entry in saved
     )
 
 
+SCREENS = {
+    Label.address: _ask_address,
+    **{spec.step: spec.ask or _ask_field(field) for field, spec in FIELDS.items()},
+    Field.confirm_value: _confirm_value,
+    Label.check_address: _check_address,
+    Label.choose_field: _choose_field,
+    Label.saved_pick: _pick_saved,
+}
+
+
 # --- storing answers -----------------------------------------------------------------------
 
 
-async def store_field(
-    event: Event, state: FSMContext, convo: Conversation, field: str, value: str | None
-) -> None:
-    convo.fields[field] = value
+async def store_field(dialog: Dialog, chat: ChatState, field: str, value: str | None) -> None:
+    spec = FIELDS[field]
+    chat.address[field] = value
     if field == "city":
-        convo.fields["state"] = lookup(convo.fields["zip"][:5]).state
+        chat.address["state"] = lookup(chat.address["zip"][:5]).state
     # A confirmation screen is not a step to come back to.
-    remember = await state.get_state() != Field.confirm_value.state
-    convo.data.pop("pending", None)
-    if field == "zip":
-        await show_step(event, state, convo, Field.city, remember=remember)
-    elif convo.editing:
-        await finish_edit(event, state, convo)
-    elif field == SEQUENCE[-1]:
-        await address_complete(event, state, convo)
+    remember = await dialog.step() != Field.confirm_value.state
+    chat.pending = None
+    if spec.ends_edit and chat.edit:
+        await finish_edit(dialog, chat)
+    elif spec.then is None:
+        await address_complete(dialog, chat)
     else:
-        next_field = SEQUENCE[SEQUENCE.index(field) + 1]
-        await show_step(event, state, convo, FIELD_STEPS[next_field], remember=remember)
+        await dialog.show(chat, FIELDS[spec.then].step, remember=remember)
 
 
-async def accept_text_field(event: Event, state: FSMContext, field: str, text: str) -> None:
-    accepted = await cleaned(event, state, TEXT_CLEANERS[field], text)
+async def accept_field(dialog: Dialog, field: str, text: str) -> None:
+    chat = await dialog.load()
+    rule = FIELDS[field].rule
+    accepted = await dialog.cleaned(lambda answer: rule(answer, chat.address), text)
     if accepted is None:
         return
-    convo = await Conversation.load(state)
     if accepted.transliterated:
-        convo.data["pending"] = {"field": field, "value": accepted.value}
-        await show_step(event, state, convo, Field.confirm_value)
+        chat.pending = Pending(field=field, value=accepted.value)
+        await dialog.show(chat, Field.confirm_value)
         return
-    await store_field(event, state, convo, field, accepted.value)
+    await store_field(dialog, chat, field, accepted.value)
 
 
-@router.message(StateFilter(Label.address, Label.check_address), ANSWER)
-async def address_given(message: Message, state: FSMContext, raw_state: str) -> None:
+async def address_given(message: Message, dialog: Dialog, raw_state: str) -> None:
     """A whole pasted address; on the address step, anything else starts with the name.
 
     Pasting again while checking a parsed address replaces it.
@@ -161,144 +174,105 @@ async def address_given(message: Message, state: FSMContext, raw_state: str) -> 
     checking = raw_state == Label.check_address.state
     if not looks_like_full_address(message.text):
         if checking:
-            await reask(message, state, texts.use_buttons())
+            await dialog.reask(texts.use_buttons())
         else:
-            await accept_text_field(message, state, "name", message.text)
+            await accept_field(dialog, "name", message.text)
         return
-    parsed = await cleaned(message, state, parse_address, message.text)
+    parsed = await dialog.cleaned(parse_address, message.text)
     if parsed is None:
         return
-    convo = await Conversation.load(state)
-    convo.fields = parsed.address.to_dict()
+    chat = await dialog.load()
+    chat.address = parsed.address.to_dict()
     intro = texts.parsed_notes(parsed.transliterated, parsed.city_from_zip)
-    await show_step(message, state, convo, Label.check_address, intro=intro, remember=not checking)
+    await dialog.show(chat, Label.check_address, intro=intro, remember=not checking)
 
 
-@router.message(StateFilter(Field.name, Field.company, Field.street1, Field.street2), ANSWER)
-async def text_field_given(message: Message, state: FSMContext, raw_state: str) -> None:
-    await accept_text_field(message, state, raw_state.partition(":")[2], message.text)
+async def field_given(message: Message, dialog: Dialog, raw_state: str) -> None:
+    await accept_field(dialog, FIELD_OF_STEP[raw_state], message.text)
 
 
-@router.message(Field.confirm_value, ANSWER)
-async def value_retyped(message: Message, state: FSMContext) -> None:
-    convo = await Conversation.load(state)
-    field = convo.data["pending"]["field"]
-    if field == "city":
-        await city_typed(message, state)
-    else:
-        await accept_text_field(message, state, field, message.text)
+async def value_retyped(message: Message, dialog: Dialog) -> None:
+    chat = await dialog.load()
+    await accept_field(dialog, chat.pending.field, message.text)
 
 
-@router.callback_query(Field.confirm_value, AddressCheck.filter(F.action == "keep_value"))
-async def value_confirmed(query: CallbackQuery, state: FSMContext) -> None:
-    convo = await Conversation.load(state)
-    pending = convo.data["pending"]
-    await store_field(query, state, convo, pending["field"], pending["value"])
+async def value_confirmed(query: CallbackQuery, dialog: Dialog) -> None:
+    chat = await dialog.load()
+    pending = chat.pending
+    await store_field(dialog, chat, pending.field, pending.value)
 
 
-@router.message(Field.zip, ANSWER)
-async def zip_given(message: Message, state: FSMContext) -> None:
-    zip_code = await cleaned(message, state, clean_zip, message.text)
-    if zip_code is not None:
-        await store_field(message, state, await Conversation.load(state), "zip", zip_code)
-
-
-@router.callback_query(Field.city, CityPick.filter())
 async def city_picked(
-    query: CallbackQuery,
-    callback_data: CityPick,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: CityPick, dialog: Dialog, callback_answer: CallbackAnswer
 ) -> None:
-    convo = await Conversation.load(state)
-    cities = cities_for(convo.fields["zip"])
+    chat = await dialog.load()
+    cities = cities_for(chat.address["zip"])
     if not 0 <= callback_data.index < len(cities):
         callback_answer.text = texts.use_buttons()
         return
-    await store_field(query, state, convo, "city", cities[callback_data.index])
+    await store_field(dialog, chat, "city", cities[callback_data.index])
 
 
-@router.message(Field.city, ANSWER)
-async def city_typed(message: Message, state: FSMContext) -> None:
-    """A city name, or "City, ST" whose state must be the ZIP's."""
-    convo = await Conversation.load(state)
-    city_text, _, state_text = message.text.rpartition(",")
-    try:
-        if city_text.strip() and state_text.strip():
-            check_zip_state(convo.fields["zip"], clean_state(state_text))
-        city_text = city_text if city_text.strip() else message.text
-        city = clean_city(city_text)
-    except Rejected as rejected:
-        await reask(message, state, rejection_text(rejected))
-        return
-    if city.transliterated:
-        convo.data["pending"] = {"field": "city", "value": city.value}
-        await show_step(message, state, convo, Field.confirm_value)
-        return
-    await store_field(message, state, convo, "city", city.value)
-
-
-@router.message(Field.phone, ANSWER)
-async def phone_given(message: Message, state: FSMContext) -> None:
-    phone = await cleaned(message, state, clean_phone, message.text)
-    if phone is not None:
-        await store_field(message, state, await Conversation.load(state), "phone", phone)
-
-
-@router.callback_query(
-    StateFilter(*(FIELD_STEPS[f] for f in OPTIONAL)), Nav.filter(F.action == "skip")
-)
-async def field_skipped(query: CallbackQuery, state: FSMContext, raw_state: str) -> None:
-    convo = await Conversation.load(state)
-    await store_field(query, state, convo, raw_state.partition(":")[2], None)
+async def field_skipped(query: CallbackQuery, dialog: Dialog, raw_state: str) -> None:
+    await store_field(dialog, await dialog.load(), FIELD_OF_STEP[raw_state], None)
 
 
 # --- confirming, correcting and choosing addresses -----------------------------------------
 
 
-@router.callback_query(Label.check_address, AddressCheck.filter(F.action == "correct"))
-async def address_correct(query: CallbackQuery, state: FSMContext) -> None:
-    await address_complete(query, state, await Conversation.load(state))
+async def address_correct(query: CallbackQuery, dialog: Dialog) -> None:
+    await address_complete(dialog, await dialog.load())
 
 
-@router.callback_query(Label.check_address, AddressCheck.filter(F.action == "edit"))
-async def address_edit(query: CallbackQuery, state: FSMContext) -> None:
-    await show_step(query, state, await Conversation.load(state), Label.choose_field)
+async def address_edit(query: CallbackQuery, dialog: Dialog) -> None:
+    await dialog.show(await dialog.load(), Label.choose_field)
 
 
-@router.callback_query(Label.choose_field, EditField.filter(F.field.in_(FIELD_STEPS)))
 async def field_chosen(
-    query: CallbackQuery,
-    callback_data: EditField,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: EditField, dialog: Dialog, callback_answer: CallbackAnswer
 ) -> None:
-    convo = await Conversation.load(state)
-    if convo.in_address_book:
-        saved = await find_address(db(), query.from_user.id, convo.data.get("book_id", 0))
+    chat = await dialog.load()
+    if chat.in_address_book:
+        saved = await find_address(db(), query.from_user.id, chat.book.address_id)
         if saved is None:
             callback_answer.text = texts.saved_not_found()
             callback_answer.show_alert = True
             return
-        convo.start_edit("book", as_address(saved).to_dict(), book_id=saved.id)
+        chat.start_edit(ReturnTo.book, as_address(saved).to_dict())
     else:
-        convo.start_edit("check", convo.fields)
-    await show_step(query, state, convo, FIELD_STEPS[callback_data.field])
+        chat.start_edit(ReturnTo.check, chat.address)
+    await dialog.show(chat, FIELDS[callback_data.field].step)
 
 
-@router.callback_query(StateFilter(Label.saved_pick, Label.entry), UseSaved.filter())
 async def saved_chosen(
-    query: CallbackQuery, callback_data: UseSaved, state: FSMContext, raw_state: str
+    query: CallbackQuery, callback_data: UseSaved, dialog: Dialog, raw_state: str
 ) -> None:
     saved = await find_address(db(), query.from_user.id, callback_data.address_id)
     if saved is None:
-        await reask(query, state, texts.saved_not_found())
+        await dialog.reask(texts.saved_not_found())
         return
-    convo = await Conversation.load(state)
-    if raw_state == Label.entry.state or convo.data.pop("pick_starts_label", False):
-        convo.start_draft()
-    convo.fields = as_address(saved).to_dict()
-    if convo.editing:
-        await finish_edit(query, state, convo)
+    chat = await dialog.load()
+    if raw_state == Label.entry.state or chat.pick_starts_label:
+        chat.start_draft()
+    chat.address = as_address(saved).to_dict()
+    if chat.edit:
+        await finish_edit(dialog, chat)
     else:
-        await address_complete(query, state, convo)
+        await address_complete(dialog, chat)
+
+
+def build_router() -> Router:
+    router = Router(name="label-address")
+    on_message, on_button = router.message.register, router.callback_query.register
+    on_message(address_given, StateFilter(Label.address, Label.check_address), ANSWER)
+    on_message(field_given, StateFilter(*(spec.step for spec in FIELDS.values())), ANSWER)
+    on_message(value_retyped, Field.confirm_value, ANSWER)
+    on_button(value_confirmed, Field.confirm_value, AddressCheck.filter(F.action == "keep_value"))
+    on_button(city_picked, Field.city, CityPick.filter())
+    skippable = (spec.step for spec in FIELDS.values() if spec.skip)
+    on_button(field_skipped, StateFilter(*skippable), Nav.filter(F.action == "skip"))
+    on_button(address_correct, Label.check_address, AddressCheck.filter(F.action == "correct"))
+    on_button(address_edit, Label.check_address, AddressCheck.filter(F.action == "edit"))
+    on_button(field_chosen, Label.choose_field, EditField.filter(F.field.in_(FIELDS)))
+    on_button(saved_chosen, StateFilter(Label.saved_pick, Label.entry), UseSaved.filter())
+    return router

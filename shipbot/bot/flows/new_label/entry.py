@@ -11,80 +11,67 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from shipbot.bot.flows.chat_state import ChatState, Section
+from shipbot.bot.flows.dialog import Dialog, Event, db
 from shipbot.bot.flows.menu import show_menu
-from shipbot.bot.flows.new_label.conversation import Conversation
 from shipbot.bot.flows.new_label.progress import continue_draft
-from shipbot.bot.flows.new_label.states import Label
-from shipbot.bot.flows.new_label.steps import Event, db, renders, show_step, step_named
+from shipbot.bot.flows.states import Label, step_named
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import EntryChoice, MenuAction
 from shipbot.db.models import utcnow
 from shipbot.services.address_book import list_addresses
 
-router = Router(name="label-entry")
+
+def _has_progress(chat: ChatState) -> bool:
+    draft = chat.draft
+    return draft is not None and bool(draft.addresses or draft.ounces or chat.fields)
 
 
-def _has_progress(convo: Conversation) -> bool:
-    draft = convo.draft
-    return draft is not None and bool(draft.addresses or draft.ounces or convo.data.get("fields"))
-
-
-@renders(Label.entry)
-async def _entry(convo: Conversation, user_id: int):
+async def _entry(chat: ChatState, user_id: int):
     saved = await list_addresses(db(), user_id)
     default = next(((entry.id, entry.label) for entry in saved if entry.is_default_sender), None)
-    has_draft = _has_progress(convo)
+    has_draft = _has_progress(chat)
     return texts.entry(has_draft), keyboards.entry(has_draft, default, bool(saved))
 
 
-@router.message(Command("new"))
-@router.callback_query(MenuAction.filter(F.action == "new_label"))
-async def new_label(event: Event, state: FSMContext) -> None:
-    convo = await Conversation.load(state)
-    await state.set_state(None)
-    convo.data["history"] = []
-    if convo.in_address_book:
-        # An unfinished edit of a saved address is dropped; one of the draft is resumable.
-        convo.data.pop("editing", None)
-    convo.in_address_book = False
-    if _has_progress(convo) or await list_addresses(db(), event.from_user.id):
-        await show_step(event, state, convo, Label.entry)
+SCREENS = {Label.entry: _entry}
+
+
+async def new_label(event: Event, dialog: Dialog) -> None:
+    chat = await dialog.load()
+    if _has_progress(chat) or await list_addresses(db(), event.from_user.id):
+        await dialog.enter(chat, Section.label, Label.entry)
         return
-    convo.start_draft()
-    await show_step(event, state, convo, Label.address)
+    chat.start_draft()
+    await dialog.enter(chat, Section.label, Label.address)
 
 
-@router.callback_query(Label.entry, EntryChoice.filter(F.choice == "resume"))
-async def resume(query: CallbackQuery, state: FSMContext) -> None:
-    convo = await Conversation.load(state)
-    resume_at = convo.data.get("resume")
-    if convo.draft is None:
-        convo.start_draft()
-        await show_step(query, state, convo, Label.address)
+async def resume(query: CallbackQuery, dialog: Dialog) -> None:
+    chat = await dialog.load()
+    resume_at = chat.resume
+    if chat.draft is None:
+        chat.start_draft()
+        await dialog.show(chat, Label.address)
     elif resume_at is None:
-        await continue_draft(query, state, convo)
+        await continue_draft(dialog, chat)
     else:
-        convo.role = resume_at["role"]
-        await show_step(query, state, convo, step_named(resume_at["step"]))
+        chat.role = resume_at.role
+        await dialog.show(chat, step_named(resume_at.step))
 
 
-@router.callback_query(Label.entry, EntryChoice.filter(F.choice == "fresh"))
-async def start_fresh(query: CallbackQuery, state: FSMContext) -> None:
-    convo = await Conversation.load(state)
-    convo.start_draft()
-    await show_step(query, state, convo, Label.address)
+async def start_fresh(query: CallbackQuery, dialog: Dialog) -> None:
+    chat = await dialog.load()
+    chat.start_draft()
+    await dialog.show(chat, Label.address)
 
 
-@router.callback_query(
-    StateFilter(Label.entry, Label.address), EntryChoice.filter(F.choice == "saved")
-)
-async def pick_saved(query: CallbackQuery, state: FSMContext, raw_state: str) -> None:
+async def pick_saved(query: CallbackQuery, dialog: Dialog, raw_state: str) -> None:
     """From the entry screen the pick starts a new label, but only once an address is chosen:
     Back from the list still finds the unfinished draft."""
-    convo = await Conversation.load(state)
-    convo.data["pick_starts_label"] = raw_state == Label.entry.state
-    await show_step(query, state, convo, Label.saved_pick)
+    chat = await dialog.load()
+    chat.pick_starts_label = raw_state == Label.entry.state
+    await dialog.show(chat, Label.saved_pick)
 
 
 class DraftExpiry(BaseMiddleware):
@@ -98,8 +85,7 @@ class DraftExpiry(BaseMiddleware):
     ) -> Any:
         state: FSMContext | None = data.get("state")
         if state is not None:
-            convo = await Conversation.load(state)
-            draft = convo.draft
+            draft = (await ChatState.load(state)).draft
             if draft is not None and draft.is_expired(utcnow()):
                 await state.clear()
                 if isinstance(event, CallbackQuery):
@@ -107,3 +93,17 @@ class DraftExpiry(BaseMiddleware):
                 await show_menu(event, data["user"], texts.draft_expired())
                 return None
         return await handler(event, data)
+
+
+def build_router() -> Router:
+    router = Router(name="label-entry")
+    router.message.register(new_label, Command("new"))
+    router.callback_query.register(new_label, MenuAction.filter(F.action == "new_label"))
+    router.callback_query.register(resume, Label.entry, EntryChoice.filter(F.choice == "resume"))
+    router.callback_query.register(
+        start_fresh, Label.entry, EntryChoice.filter(F.choice == "fresh")
+    )
+    router.callback_query.register(
+        pick_saved, StateFilter(Label.entry, Label.address), EntryChoice.filter(F.choice == "saved")
+    )
+    return router

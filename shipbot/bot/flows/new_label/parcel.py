@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.progress import continue_draft
-from shipbot.bot.flows.new_label.states import Label
-from shipbot.bot.flows.new_label.steps import ANSWER, Event, cleaned, renders, show_step
+from shipbot.bot.flows.chat_state import ChatState
+from shipbot.bot.flows.dialog import ANSWER, Dialog
+from shipbot.bot.flows.new_label.progress import continue_draft, end_edit
+from shipbot.bot.flows.states import Label
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import PresetPick
@@ -21,55 +20,57 @@ from shipbot.domain.parcel import (
     describe_weight,
 )
 
-router = Router(name="label-parcel")
 
-
-@renders(Label.weight)
-async def _ask_weight(convo: Conversation, user_id: int):
+async def _ask_weight(chat: ChatState, user_id: int):
     return texts.ask_weight(), keyboards.navigation()
 
 
-@renders(Label.dimensions)
-async def _ask_dimensions(convo: Conversation, user_id: int):
-    ounces = convo.draft.ounces
+async def _ask_dimensions(chat: ChatState, user_id: int):
+    ounces = chat.draft.ounces
     return texts.ask_dimensions(describe_weight(ounces) if ounces else "—"), keyboards.presets()
 
 
-async def _parcel_updated(event: Event, state: FSMContext, convo: Conversation) -> None:
-    if convo.editing:
-        convo.end_edit()
-        await show_step(event, state, convo, Label.review, remember=False)
+SCREENS = {Label.weight: _ask_weight, Label.dimensions: _ask_dimensions}
+
+
+async def _parcel_updated(dialog: Dialog, chat: ChatState) -> None:
+    if chat.edit:
+        end_edit(chat)
+        await dialog.show(chat, Label.review, remember=False)
     else:
-        await continue_draft(event, state, convo)
+        await continue_draft(dialog, chat)
 
 
-@router.message(Label.weight, ANSWER)
-async def weight_given(message: Message, state: FSMContext) -> None:
-    ounces = await cleaned(message, state, clean_weight, message.text)
+async def weight_given(message: Message, dialog: Dialog) -> None:
+    ounces = await dialog.cleaned(clean_weight, message.text)
     if ounces is None:
         return
-    convo = await Conversation.load(state)
-    draft = convo.draft
-    draft.ounces = ounces
-    convo.draft = draft
-    await _parcel_updated(message, state, convo)
+    chat = await dialog.load()
+    chat.draft.ounces = ounces
+    await _parcel_updated(dialog, chat)
 
 
-async def _store_dimensions(event: Event, state: FSMContext, dimensions: Dimensions) -> None:
-    convo = await Conversation.load(state)
-    draft = convo.draft
-    draft.dimensions = dimensions
-    convo.draft = draft
-    await _parcel_updated(event, state, convo)
+async def _store_dimensions(dialog: Dialog, dimensions: Dimensions) -> None:
+    chat = await dialog.load()
+    chat.draft.dimensions = dimensions
+    await _parcel_updated(dialog, chat)
 
 
-@router.message(Label.dimensions, ANSWER)
-async def dimensions_given(message: Message, state: FSMContext) -> None:
-    dimensions = await cleaned(message, state, clean_dimensions, message.text)
+async def dimensions_given(message: Message, dialog: Dialog) -> None:
+    dimensions = await dialog.cleaned(clean_dimensions, message.text)
     if dimensions is not None:
-        await _store_dimensions(message, state, dimensions)
+        await _store_dimensions(dialog, dimensions)
 
 
-@router.callback_query(Label.dimensions, PresetPick.filter(F.name.in_(PRESETS)))
-async def preset_chosen(query: CallbackQuery, callback_data: PresetPick, state: FSMContext) -> None:
-    await _store_dimensions(query, state, PRESETS[callback_data.name])
+async def preset_chosen(query: CallbackQuery, callback_data: PresetPick, dialog: Dialog) -> None:
+    await _store_dimensions(dialog, PRESETS[callback_data.name])
+
+
+def build_router() -> Router:
+    router = Router(name="label-parcel")
+    router.message.register(weight_given, Label.weight, ANSWER)
+    router.message.register(dimensions_given, Label.dimensions, ANSWER)
+    router.callback_query.register(
+        preset_chosen, Label.dimensions, PresetPick.filter(F.name.in_(PRESETS))
+    )
+    return router

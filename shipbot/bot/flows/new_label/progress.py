@@ -3,61 +3,67 @@ edit started."""
 
 from __future__ import annotations
 
-from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 
-from shipbot.bot.flows.new_label.conversation import RETURN_STEPS, Conversation
-from shipbot.bot.flows.new_label.states import Label
-from shipbot.bot.flows.new_label.steps import Event, db, show_step
+from shipbot.bot.flows.chat_state import ChatState, Edit, ReturnTo, Section
+from shipbot.bot.flows.dialog import Dialog, db
+from shipbot.bot.flows.states import Book, Label
 from shipbot.bot.ui import label_texts as texts
 from shipbot.domain.address import Address
 from shipbot.domain.draft import ROLES
 from shipbot.services.address_book import find_address, update_address
 
+RETURN_STEPS = {
+    ReturnTo.check: Label.check_address,
+    ReturnTo.review: Label.review,
+    ReturnTo.book: Book.view,
+}
 
-async def continue_draft(
-    event: Event, state: FSMContext, convo: Conversation, intro: str | None = None
-) -> None:
-    convo.in_address_book = False
-    draft = convo.draft
+
+def next_step(chat: ChatState) -> State:
+    """The draft's first missing piece; a missing address is entered from scratch."""
+    draft = chat.draft
     missing_role = next((role for role in ROLES if role not in draft.addresses), None)
     if missing_role:
-        convo.role = missing_role
-        convo.fields = {}
-        await show_step(event, state, convo, Label.address, intro=intro)
-    elif draft.ounces is None:
-        await show_step(event, state, convo, Label.weight, intro=intro)
-    elif draft.dimensions is None:
-        await show_step(event, state, convo, Label.dimensions, intro=intro)
-    else:
-        await show_step(event, state, convo, Label.review, intro=intro)
+        chat.role = missing_role
+        chat.address = {}
+        return Label.address
+    if draft.ounces is None:
+        return Label.weight
+    if draft.dimensions is None:
+        return Label.dimensions
+    return Label.review
 
 
-async def address_complete(event: Event, state: FSMContext, convo: Conversation) -> None:
-    draft = convo.draft
-    draft.addresses[convo.role] = Address.from_dict(convo.fields)
-    convo.draft = draft
-    await continue_draft(event, state, convo)
+async def continue_draft(dialog: Dialog, chat: ChatState, intro: str | None = None) -> None:
+    chat.section = Section.label
+    await dialog.show(chat, next_step(chat), intro=intro)
 
 
-async def finish_edit(event: Event, state: FSMContext, convo: Conversation) -> None:
+async def address_complete(dialog: Dialog, chat: ChatState) -> None:
+    chat.draft.addresses[chat.role] = Address.from_dict(chat.address)
+    await continue_draft(dialog, chat)
+
+
+def end_edit(chat: ChatState) -> Edit:
+    return chat.end_edit(RETURN_STEPS[chat.edit.returns_to].state)
+
+
+async def finish_edit(dialog: Dialog, chat: ChatState) -> None:
     """An edited copy replaces its original, then the user is back where the edit started."""
-    editing = convo.end_edit()
-    returns_to = editing["returns_to"]
+    edit = end_edit(chat)
     intro = None
-    if returns_to == "check":
-        convo.data["fields"] = editing["fields"]
-    elif returns_to == "review":
-        draft = convo.draft
-        if editing.get("role") in ROLES:
-            draft.addresses[editing["role"]] = Address.from_dict(editing["fields"])
-        convo.draft = draft
+    if edit.returns_to is ReturnTo.check:
+        chat.fields = edit.fields
+    elif edit.returns_to is ReturnTo.review:
+        chat.draft.addresses[chat.role] = Address.from_dict(edit.fields)
         intro = texts.address_changed()
-    elif saved := await find_address(db(), event.from_user.id, editing["book_id"]):
-        update_address(saved, Address.from_dict(editing["fields"]))
+    elif saved := await find_address(db(), dialog.event.from_user.id, chat.book.address_id):
+        update_address(saved, Address.from_dict(edit.fields))
         intro = texts.address_changed()
-    await show_step(event, state, convo, RETURN_STEPS[returns_to], intro=intro, remember=False)
+    await dialog.show(chat, RETURN_STEPS[edit.returns_to], intro=intro, remember=False)
 
 
-async def abandon_edit(event: Event, state: FSMContext, convo: Conversation) -> None:
-    editing = convo.end_edit()
-    await show_step(event, state, convo, RETURN_STEPS[editing["returns_to"]], remember=False)
+async def abandon_edit(dialog: Dialog, chat: ChatState) -> None:
+    edit = end_edit(chat)
+    await dialog.show(chat, RETURN_STEPS[edit.returns_to], remember=False)

@@ -4,14 +4,13 @@ saving an address to the book, and the hand-over to rates."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from shipbot.bot.flows.new_label.address import FIELD_STEPS
-from shipbot.bot.flows.new_label.conversation import Conversation
-from shipbot.bot.flows.new_label.states import Label
-from shipbot.bot.flows.new_label.steps import ANSWER, db, reask, renders, show_step
+from shipbot.bot.flows.chat_state import ChatState, ReturnTo
+from shipbot.bot.flows.dialog import ANSWER, Dialog, db
+from shipbot.bot.flows.new_label.address import FIELDS
+from shipbot.bot.flows.states import Label
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import EditField, ReviewAction
@@ -21,81 +20,85 @@ from shipbot.domain.errors import Rejected
 from shipbot.domain.text_fields import clean_label
 from shipbot.services.address_book import MAX_ADDRESSES, list_addresses, save_address
 
-router = Router(name="label-review")
 PARCEL_STEPS = {"weight": Label.weight, "dimensions": Label.dimensions}
 
 
-@renders(Label.review)
-async def _review(convo: Conversation, user_id: int):
-    return texts.review(convo.draft), keyboards.review()
+async def _review(chat: ChatState, user_id: int):
+    return texts.review(chat.draft), keyboards.review()
 
 
-@renders(Label.review_block)
-async def _review_block(convo: Conversation, user_id: int):
-    block = convo.data["block"]
+async def _review_block(chat: ChatState, user_id: int):
+    block = chat.block
     if block == "parcel":
         return texts.review_block(block), keyboards.parcel_fields()
     return texts.review_block(block), keyboards.address_fields(with_saved=True)
 
 
-@renders(Label.save_label)
-async def _ask_save_label(convo: Conversation, user_id: int):
-    return texts.ask_save_label(convo.data["save_role"]), keyboards.navigation()
+async def _ask_save_label(chat: ChatState, user_id: int):
+    return texts.ask_save_label(chat.save_role), keyboards.navigation()
 
 
-@router.callback_query(
-    Label.review, ReviewAction.filter((F.action == "edit") & F.role.in_((*ROLES, "parcel")))
-)
-async def edit_block(query: CallbackQuery, callback_data: ReviewAction, state: FSMContext) -> None:
-    convo = await Conversation.load(state)
-    convo.data["block"] = callback_data.role
-    await show_step(query, state, convo, Label.review_block)
+SCREENS = {
+    Label.review: _review,
+    Label.review_block: _review_block,
+    Label.save_label: _ask_save_label,
+}
 
 
-@router.callback_query(Label.review_block, EditField.filter())
+async def edit_block(query: CallbackQuery, callback_data: ReviewAction, dialog: Dialog) -> None:
+    chat = await dialog.load()
+    chat.block = callback_data.role
+    await dialog.show(chat, Label.review_block)
+
+
 async def edit_review_field(
-    query: CallbackQuery,
-    callback_data: EditField,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: EditField, dialog: Dialog, callback_answer: CallbackAnswer
 ) -> None:
-    convo = await Conversation.load(state)
-    block, field = convo.data["block"], callback_data.field
+    chat = await dialog.load()
+    block, field = chat.block, callback_data.field
     if block == "parcel" and field in PARCEL_STEPS:
-        convo.start_edit("review", {})
-        await show_step(query, state, convo, PARCEL_STEPS[field])
-    elif block in ROLES and (field in FIELD_STEPS or field == "saved"):
-        convo.role = block
-        convo.data["pick_starts_label"] = False
-        convo.start_edit("review", convo.draft.addresses[block].to_dict(), role=block)
-        await show_step(query, state, convo, FIELD_STEPS.get(field, Label.saved_pick))
+        chat.start_edit(ReturnTo.review, {})
+        await dialog.show(chat, PARCEL_STEPS[field])
+    elif block in ROLES and (field in FIELDS or field == "saved"):
+        chat.role = block
+        chat.pick_starts_label = False
+        chat.start_edit(ReturnTo.review, chat.draft.addresses[block].to_dict())
+        await dialog.show(chat, FIELDS[field].step if field in FIELDS else Label.saved_pick)
     else:
         callback_answer.text = texts.use_buttons()
 
 
-@router.callback_query(Label.review, ReviewAction.filter((F.action == "save") & F.role.in_(ROLES)))
-async def save_to_book(
-    query: CallbackQuery, callback_data: ReviewAction, state: FSMContext
-) -> None:
+async def save_to_book(query: CallbackQuery, callback_data: ReviewAction, dialog: Dialog) -> None:
     if len(await list_addresses(db(), query.from_user.id)) >= MAX_ADDRESSES:
-        await reask(query, state, rejection_text(Rejected("label", "book_full", max=MAX_ADDRESSES)))
+        await dialog.reask(rejection_text(Rejected("label", "book_full", max=MAX_ADDRESSES)))
         return
-    convo = await Conversation.load(state)
-    convo.data["save_role"] = callback_data.role
-    await show_step(query, state, convo, Label.save_label)
+    chat = await dialog.load()
+    chat.save_role = callback_data.role
+    await dialog.show(chat, Label.save_label)
 
 
-@router.message(Label.save_label, ANSWER)
-async def label_given(message: Message, state: FSMContext) -> None:
-    convo = await Conversation.load(state)
+async def label_given(message: Message, dialog: Dialog) -> None:
+    chat = await dialog.load()
     try:
         label = clean_label(message.text)
-        address = convo.draft.addresses[convo.data["save_role"]]
+        address = chat.draft.addresses[chat.save_role]
         await save_address(db(), message.from_user.id, label, address)
     except Rejected as rejected:
-        await reask(message, state, rejection_text(rejected))
+        await dialog.reask(rejection_text(rejected))
         return
-    convo.pop()
-    await show_step(
-        message, state, convo, Label.review, intro=texts.saved_to_book(label), remember=False
+    chat.pop()
+    await dialog.show(chat, Label.review, intro=texts.saved_to_book(label), remember=False)
+
+
+def build_router() -> Router:
+    router = Router(name="label-review")
+    editable = F.role.in_((*ROLES, "parcel"))
+    router.callback_query.register(
+        edit_block, Label.review, ReviewAction.filter((F.action == "edit") & editable)
     )
+    router.callback_query.register(edit_review_field, Label.review_block, EditField.filter())
+    router.callback_query.register(
+        save_to_book, Label.review, ReviewAction.filter((F.action == "save") & F.role.in_(ROLES))
+    )
+    router.message.register(label_given, Label.save_label, ANSWER)
+    return router

@@ -1,4 +1,5 @@
-"""Conversation steps of the new label flow, the address form, rates and the address book."""
+"""The conversation's steps, one FSM state each: the new label flow, the address form, rates,
+orders, the balance and the address book."""
 
 from aiogram.fsm.state import State, StatesGroup
 
@@ -56,3 +57,14 @@ class Book(StatesGroup):
     view = State()
     rename = State()
     delete_confirm = State()
+
+
+_STEPS = {
+    step.state: step
+    for group in (Label, Field, Rates, Money, Orders, Book)
+    for step in group.__all_states__
+}
+
+
+def step_named(name: str) -> State:
+    return _STEPS[name]

@@ -1,4 +1,5 @@
-"""Test hooks for the reliability tests and benchmarks; mounted only with ENABLE_TEST_HOOKS=1.
+"""Test hooks for the reliability tests: a router the test entry point
+(`python -m tests.support.hooked_shipbot`) puts ahead of the bot's flows; never in shipbot/.
 
 They make observable what the guarantees promise: FSM data that must survive a crash
 (/remember, /recall), a counter whose every step must take effect once (/count), a handler

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.support.inprocess import on_loop, run_property
 
 STRANGE = st.one_of(
     st.text(min_size=1, max_size=4096).filter(lambda text: text.strip()),
@@ -22,9 +26,16 @@ STRANGE = st.one_of(
 )
 
 
-def test_every_text_gets_exactly_one_reply_and_one_live_keyboard(emulator, start_bot):
-    server = start_bot()
+async def test_every_text_gets_exactly_one_reply_and_one_live_keyboard(emulator, bot):
     chat = emulator.create_user("Fuzz")
+    run = on_loop(asyncio.get_running_loop())
+
+    async def check(text: str) -> None:
+        before = len(chat.bot_messages())
+        chat.send(text)
+        await emulator.wait_idle()
+        assert len(chat.bot_messages()) == before + 1
+        assert len(chat.live_keyboards()) == 1
 
     @settings(
         max_examples=40,
@@ -33,12 +44,8 @@ def test_every_text_gets_exactly_one_reply_and_one_live_keyboard(emulator, start
     )
     @given(text=STRANGE)
     def one_reply(text: str) -> None:
-        before = len(chat.bot_messages())
-        chat.send(text)
-        emulator.wait_idle()
-        assert len(chat.bot_messages()) == before + 1
-        assert len(chat.live_keyboards()) == 1
+        run(check(text))
 
-    one_reply()
-    assert "Traceback" not in server.log()
+    await run_property(one_reply)
+    assert "Traceback" not in bot.log()
     assert all(d["status"] == 200 for d in emulator.deliveries())

@@ -3,12 +3,16 @@ a rejected text leaves the conversation exactly as it was."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.dialogue import RECIPIENT, SENDER, Dialogue
+from tests.dialogue.steps import RECIPIENT, SENDER
+from tests.support.inprocess import Dialogue, on_loop, run_property
 
 TEXTS = st.one_of(
     st.text(max_size=4096).filter(lambda text: text.strip()),
@@ -51,17 +55,17 @@ STEPS = {
 CONVERSATION_TABLES = ("fsm_states", "saved_addresses")
 
 
-def snapshot(path: str) -> dict[str, list[tuple]]:
-    with sqlite3.connect(path) as connection:
+def snapshot(path: Path) -> dict[str, list[tuple]]:
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
         return {
             table: connection.execute(f"SELECT * FROM {table}").fetchall()
             for table in CONVERSATION_TABLES
         }
 
 
-def restore(path: str, saved: dict[str, list[tuple]]) -> None:
+def restore(path: Path, saved: dict[str, list[tuple]]) -> None:
     """Put the conversation back after an accepted text, so the next example meets the step."""
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection, connection:
         for table, rows in saved.items():
             connection.execute(f"DELETE FROM {table}")
             if rows:
@@ -73,9 +77,12 @@ def is_rejection(text: str) -> bool:
     return text.startswith("⚠️") or "Please answer with the buttons" in text
 
 
-def fuzz_step(talk: Dialogue, path: str, step: str, outcomes: dict[str, int]) -> None:
-    at_step = snapshot(path)
+async def fuzz_step(talk: Dialogue, path: Path, step: str, outcomes: dict[str, int]) -> None:
+    at_step = await asyncio.to_thread(snapshot, path)
+    run = on_loop(asyncio.get_running_loop())
 
+    # Hypothesis runs in a thread (run_property): the database is read and written there, the
+    # chat on the loop that serves the app.
     @settings(
         max_examples=12,
         deadline=None,
@@ -83,7 +90,7 @@ def fuzz_step(talk: Dialogue, path: str, step: str, outcomes: dict[str, int]) ->
     )
     @given(text=TEXTS)
     def one_reply(text: str) -> None:
-        reply = talk.say(text)
+        reply = run(talk.say(text))
         if is_rejection(reply["text"]):
             outcomes["rejected"] += 1
             assert snapshot(path) == at_step, (step, text)
@@ -91,26 +98,24 @@ def fuzz_step(talk: Dialogue, path: str, step: str, outcomes: dict[str, int]) ->
             outcomes["accepted"] += 1
         restore(path, at_step)
 
-    one_reply()
+    await run_property(one_reply)
 
 
-def test_any_text_at_any_step_gets_one_reply(emulator, start_bot, sqlite_url):
-    server = start_bot()
-    path = sqlite_url.split("///", 1)[1]
+async def test_any_text_at_any_step_gets_one_reply(emulator, bot, db):
     talk = Dialogue(emulator, emulator.create_user("Fuzz"))
     outcomes = {"rejected": 0, "accepted": 0}
 
     for step, (inputs, fragment) in STEPS.items():
-        talk.say("/cancel")
-        talk.say("/new")
+        await talk.say("/cancel")
+        await talk.say("/new")
         for entry in inputs:
             if entry in talk.buttons():
-                talk.press(entry)
+                await talk.press(entry)
             else:
-                talk.say(entry)
+                await talk.say(entry)
         assert fragment in talk.prompt()["text"], step
-        fuzz_step(talk, path, step, outcomes)
+        await fuzz_step(talk, db.path, step, outcomes)
 
-    assert "Traceback" not in server.log()
+    assert "Traceback" not in bot.log()
     assert all(delivery["status"] == 200 for delivery in emulator.deliveries())
     assert outcomes["rejected"] > 0
