@@ -50,6 +50,9 @@ async def test_field_by_field_with_transliteration_zip_city_and_skips(emulator, 
     assert "5 digits" in wrong["text"]
     city = await talk.say("10001")
     assert "New York, NY" in city["text"]
+    elsewhere = await talk.say("Boston")
+    assert "“Boston” is not a city of ZIP code 10001" in elsewhere["text"]
+    assert "New York, NY" in str(elsewhere["reply_markup"])  # the ZIP's cities, still offered
     await talk.press("New York, NY")
     bad_phone = await talk.say("12345")
     assert "US phone" in bad_phone["text"]

@@ -33,7 +33,13 @@ from shipbot.domain.text_fields import (
     clean_street1,
     clean_street2,
 )
-from shipbot.domain.zip_data import check_zip_state, cities_for, clean_zip, lookup
+from shipbot.domain.zip_data import (
+    check_city,
+    check_zip_state,
+    cities_for,
+    clean_zip,
+    lookup,
+)
 from shipbot.services.address_book import as_address, find_address, list_addresses
 
 Rule = Callable[[str, Fields], Cleaned]  # a typed answer, given the address entered so far
@@ -58,11 +64,14 @@ def _exact(clean: Callable[[str], str]) -> Rule:
 
 
 def _city(text: str, fields: Fields) -> Cleaned:
-    """A city name, or "City, ST" whose state must be the ZIP's."""
+    """One of the ZIP's cities, or "City, ST" whose state must be the ZIP's: a city the
+    carrier would refuse later is refused here, with the ZIP's cities named."""
     city_text, _, state_text = text.rpartition(",")
     if city_text.strip() and state_text.strip():
         check_zip_state(fields["zip"], clean_state(state_text))
-    return clean_city(city_text if city_text.strip() else text)
+    cleaned = clean_city(city_text if city_text.strip() else text)
+    city = check_city(fields["zip"], cleaned.value, transliterated=cleaned.transliterated)
+    return Cleaned(city, cleaned.transliterated)
 
 
 async def _ask_city(chat: ChatState, user_id: int):
