@@ -3,7 +3,6 @@ lifespan run by hand) and browsers talking to it over httpx's ASGI transport."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from shipbot.services.audit import COMMAND_LINE, Actor
 from shipbot.web.app import create_app
 from tests.support.payments import SANDBOX_KEY
 from tests.support.sandbox_client import ADMIN_TOKEN, SECRET, TOKEN
+from tests.support.tasks import settle
 
 PASSWORD = "correct horse battery staple"
 OWNER = "olga"
@@ -47,29 +47,9 @@ def admin_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings, register_webhook=False)
-    try:
-        async with app.router.lifespan_context(app):
-            yield app
-        await _settle()
-    finally:
-        _release_bot_routers(app)
-
-
-async def _settle() -> None:
-    # A test shorter than the background jobs' first round stops them mid-query; let what
-    # their cancellation left behind (pooled connections closing) finish inside this test.
-    leftovers = asyncio.all_tasks() - {asyncio.current_task()}
-    if leftovers:
-        await asyncio.wait(leftovers, timeout=5)
-
-
-def _release_bot_routers(app: FastAPI) -> None:
-    # The bot's flow routers are module-level and aiogram lets a router join one dispatcher
-    # per process; each test builds its own app, so the next one needs them free again.
-    runtime = getattr(app.state, "runtime", None)
-    if runtime is not None:
-        for router in runtime.dispatcher.sub_routers:
-            router._parent_router = None
+    async with app.router.lifespan_context(app):
+        yield app
+    await settle()
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from shipbot.sandbox.emulator import BotApiEmulator
 from tests.support.dialogue import LiveKeyboard
 from tests.support.payments import SANDBOX_KEY
 from tests.support.sandbox_client import ADMIN_TOKEN, SECRET, TOKEN
+from tests.support.tasks import settle
 
 T = TypeVar("T")
 # Generous: every wait ends on an event; the timeout only bounds a broken run.
@@ -339,7 +340,6 @@ async def running_bot(
     # instead of being refused and retried after a pause.
     sock.listen()
     webhook = url + WEBHOOK
-    app: FastAPI | None = None
     serving: asyncio.Task | None = None
     try:
         with _sandbox_parts(emulator.raw):
@@ -368,27 +368,8 @@ async def running_bot(
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await serving
         sock.close()
-        await _settle()
-        if app is not None:
-            _release_bot_routers(app)
+        await settle()
         root.removeHandler(log)
-
-
-async def _settle() -> None:
-    # As tests/admin/conftest.py: what the background jobs' cancellation left behind (pooled
-    # connections closing) finishes inside this test, not in the next one's loop.
-    leftovers = asyncio.all_tasks() - {asyncio.current_task()}
-    if leftovers:
-        await asyncio.wait(leftovers, timeout=5)
-
-
-def _release_bot_routers(app: FastAPI) -> None:
-    # The bot's flow routers are module-level and aiogram lets a router join one dispatcher
-    # per process; each test builds its own app, so the next one needs them free again.
-    runtime = getattr(app.state, "runtime", None)
-    if runtime is not None:
-        for router in runtime.dispatcher.sub_routers:
-            router._parent_router = None
 
 
 def new_emulator() -> Emulator:
