@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiogram.types import User as TelegramUser
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.models import User, utcnow
@@ -27,7 +28,18 @@ def register_user(session: AsyncSession, telegram_user: TelegramUser, known: Use
     user.telegram_language = telegram_user.language_code
     if now - user.last_seen_at >= LAST_SEEN_PRECISION:
         user.last_seen_at = now
+    if user.blocked_bot_at is not None:  # they write again, so they unblocked the bot
+        user.blocked_bot_at = None
     return user
+
+
+async def mark_blocked_bot(session: AsyncSession, user_id: int) -> None:
+    """Telegram refused a send with 403 "bot was blocked by the user": shown in the panel."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id, User.blocked_bot_at.is_(None))
+        .values(blocked_bot_at=utcnow())
+    )
 
 
 def choose_language(user: User, code: str) -> None:

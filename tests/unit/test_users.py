@@ -63,3 +63,10 @@ def test_the_chosen_language_is_kept():
     choose_language(user, "ru")
     register_user(StagingSession(), telegram_user(language_code="en"), known=user)
     assert user.language == "ru" and user.telegram_language == "en"
+
+
+def test_writing_again_clears_the_blocked_the_bot_mark():
+    user = register_user(StagingSession(), telegram_user(), known=None)
+    user.blocked_bot_at = utcnow()
+    register_user(StagingSession(), telegram_user(), known=user)
+    assert user.blocked_bot_at is None
