@@ -407,9 +407,10 @@ async def test_a_disabled_account_is_enabled_again_and_logs_in(app, database, ac
         csrf = await logged_in(owner)
         await logged_in(sam, SUPPORT)
         disabled = await owner.post(f"/admin/accounts/{SUPPORT}/disable", data={"csrf_token": csrf})
-        assert disabled.headers["location"] == "/admin/accounts"
+        assert disabled.headers["location"] == "/admin/accounts?done=disabled"
         assert (await sam.get("/admin")).status_code == 303
-        listed = (await owner.get("/admin/accounts")).text
+        listed = (await owner.get(disabled.headers["location"])).text
+        assert "The account was disabled" in listed
         assert f'action="/admin/accounts/{SUPPORT}/enable"' in listed
 
         enabled = await owner.post(f"/admin/accounts/{SUPPORT}/enable", data={"csrf_token": csrf})

@@ -229,8 +229,8 @@ async def _set_enabled(
         return await _list_page(request, identity, status_code=400, error=f"Not {verb}: {error}.")
     if not change.changed:
         return RedirectResponse(f"/admin{PATH}?done=unchanged", status_code=303)
-    # Disabled shows in the list itself; enabling says how the admin gets back in.
-    return RedirectResponse(f"/admin{PATH}" + ("?done=enabled" if enabled else ""), 303)
+    done = "enabled" if enabled else "disabled"
+    return RedirectResponse(f"/admin{PATH}?done={done}", status_code=303)
 
 
 @pages.post(PATH + "/{username}/disable")
