@@ -34,6 +34,7 @@ from shipbot.bot.runtime.prompts import StaleButtonGuard
 from shipbot.bot.runtime.response_models import pin_response_models
 from shipbot.bot.runtime.storage import DatabaseStorage
 from shipbot.bot.runtime.users import UserMiddleware
+from shipbot.bot.runtime.webhook_reply import ReplyInWebhookAnswer
 from shipbot.bot.ui.i18n import UserLocaleMiddleware, build_i18n
 from shipbot.config import Settings
 from shipbot.db.database import Database
@@ -57,6 +58,7 @@ def build_bot(settings: Settings) -> Bot:
         limit=settings.webhook_max_connections * 2,
     )
     session.middleware(CosmeticCalls())
+    session.middleware(ReplyInWebhookAnswer())
     return Bot(
         settings.require("bot_token"),
         session=session,

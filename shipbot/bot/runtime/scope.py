@@ -10,11 +10,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.models import ActivePrompt, FsmRecord, ProcessedUpdate, User
+
+if TYPE_CHECKING:
+    from shipbot.bot.runtime.webhook_reply import WebhookReply
 
 
 @dataclass
@@ -30,6 +34,8 @@ class UpdateScope:
     fsm_loaded_for: tuple[int, int, int] | None = None
     prompt: ActivePrompt | None = None
     prompt_loaded: bool = False
+    # Set when the update came by webhook: its answer can carry one Bot API call.
+    webhook_reply: WebhookReply | None = None
 
 
 _current: ContextVar[UpdateScope | None] = ContextVar("shipbot_update_scope", default=None)
