@@ -8,7 +8,7 @@ to play one step of a chat and gets the answer when the webhook acknowledged the
     POST /bench/step {"chat_id": 1, "text": "/start"}              send a text
     POST /bench/step {"chat_id": 1, "callback_data": "menu:help"}  press the live prompt's button
     POST /bench/step {"chat_id": 1, "button": "✅ Correct"}         ... found by its label
-    GET  /bench/failed                        webhook attempts that failed so far
+    GET  /bench/counts                        failed webhook attempts, Bot API requests so far
 
     python -m benchmarks.emulator_process --port 8100 --api-delay-ms 100
 """
@@ -19,7 +19,7 @@ import argparse
 import asyncio
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
 from benchmarks.harness import (
@@ -46,7 +46,18 @@ class Step(BaseModel):
     button: str | None = None
 
 
-def bench_router(emulator: BotApiEmulator, deliveries: Deliveries) -> APIRouter:
+class Counts:
+    """Failed webhook attempts and HTTP requests to the Bot API (webhook answers not included)."""
+
+    def __init__(self, deliveries: Deliveries) -> None:
+        self.deliveries = deliveries
+        self.bot_api_requests = 0
+
+    def as_dict(self) -> dict:
+        return {"failed": self.deliveries.failed, "bot_api_requests": self.bot_api_requests}
+
+
+def bench_router(emulator: BotApiEmulator, deliveries: Deliveries, counts: Counts) -> APIRouter:
     router = APIRouter(prefix="/bench")
 
     @router.post("/chats")
@@ -65,9 +76,9 @@ def bench_router(emulator: BotApiEmulator, deliveries: Deliveries) -> APIRouter:
         latency = await asyncio.wait_for(deliveries.expect(update_id), timeout=STEP_TIMEOUT)
         return {"latency_ms": latency}
 
-    @router.get("/failed")
-    async def failed() -> dict:
-        return {"failed": deliveries.failed}
+    @router.get("/counts")
+    async def counted() -> dict:
+        return counts.as_dict()
 
     return router
 
@@ -75,7 +86,16 @@ def bench_router(emulator: BotApiEmulator, deliveries: Deliveries) -> APIRouter:
 def build_app(api_delay_ms: float) -> FastAPI:
     emulator = BotApiEmulator(token=TOKEN, api_delay_ms=api_delay_ms)
     app = create_emulator_app(emulator)
-    app.include_router(bench_router(emulator, Deliveries(emulator)))
+    deliveries = Deliveries(emulator)
+    counts = Counts(deliveries)
+
+    @app.middleware("http")
+    async def count_bot_api_requests(request: Request, call_next):
+        if request.url.path.startswith("/sandbox/botapi/"):
+            counts.bot_api_requests += 1
+        return await call_next(request)
+
+    app.include_router(bench_router(emulator, deliveries, counts))
     return app
 
 

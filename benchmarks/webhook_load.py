@@ -73,6 +73,7 @@ class Level:
     p99_ms: float
     max_ms: float
     cpu_ms_per_update: float  # the server's, user + system, from /proc
+    bot_api_requests_per_update: float  # HTTP requests the bot made (webhook answers aside)
     failed_attempts: int
 
 
@@ -92,13 +93,20 @@ async def run_chat(client, control_url, chat_id, flow, deadline, done) -> None:
             done.append((time.monotonic(), latency))
 
 
-async def measure_cpu(pid: int, warmup_end: float, deadline: float) -> float:
-    """The server's CPU seconds (its process and any workers) between the two instants."""
+async def counts(client, control_url) -> dict:
+    async with client.get(f"{control_url}/counts") as reply:
+        return await reply.json()
+
+
+async def measure(client, control_url, pid, warmup_end, deadline) -> tuple[float, dict]:
+    """The server's CPU seconds (its process and any workers) between the two instants, and
+    how the emulator's counts grew meanwhile."""
     await asyncio.sleep(warmup_end - time.monotonic())
     pids = process_tree(pid)
-    before = cpu_seconds(pids)
+    before, counted_before = cpu_seconds(pids), await counts(client, control_url)
     await asyncio.sleep(deadline - time.monotonic())
-    return cpu_seconds(pids) - before
+    cpu, counted = cpu_seconds(pids) - before, await counts(client, control_url)
+    return cpu, {name: counted[name] - counted_before[name] for name in counted}
 
 
 async def run_level(botapi, server, target, delay, chats, flow, warmup, seconds) -> Level:
@@ -107,17 +115,13 @@ async def run_level(botapi, server, target, delay, chats, flow, warmup, seconds)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         async with client.post(f"{botapi.control_url}/chats", json={"count": chats}) as reply:
             users = (await reply.json())["ids"]
-        async with client.get(f"{botapi.control_url}/failed") as reply:
-            failed_before = (await reply.json())["failed"]
         done: list[tuple[float, float]] = []
         start = time.monotonic()
         warmup_end, deadline = start + warmup, start + warmup + seconds
-        cpu, *_ = await asyncio.gather(
-            measure_cpu(server.process.pid, warmup_end, deadline),
+        (cpu, counted), *_ = await asyncio.gather(
+            measure(client, botapi.control_url, server.process.pid, warmup_end, deadline),
             *(run_chat(client, botapi.control_url, user, flow, deadline, done) for user in users),
         )
-        async with client.get(f"{botapi.control_url}/failed") as reply:
-            failed = (await reply.json())["failed"] - failed_before
     latencies = [latency for at, latency in done if warmup_end <= at <= deadline]
     return Level(
         target=target,
@@ -131,7 +135,8 @@ async def run_level(botapi, server, target, delay, chats, flow, warmup, seconds)
         p99_ms=round(percentile(latencies, 0.99), 1),
         max_ms=round(max(latencies), 1),
         cpu_ms_per_update=round(1000 * cpu / len(latencies), 2),
-        failed_attempts=failed,
+        bot_api_requests_per_update=round(counted["bot_api_requests"] / len(latencies), 2),
+        failed_attempts=counted["failed"],
     )
 
 
@@ -194,6 +199,7 @@ def report(levels: list[Level], args: argparse.Namespace) -> str:
                 "p99 ms",
                 "max ms",
                 "server CPU ms/update",
+                "Bot API requests/update",
                 "failed",
             ],
             (
@@ -207,6 +213,7 @@ def report(levels: list[Level], args: argparse.Namespace) -> str:
                     level.p99_ms,
                     level.max_ms,
                     level.cpu_ms_per_update,
+                    level.bot_api_requests_per_update,
                     level.failed_attempts,
                 ]
                 for level in levels
