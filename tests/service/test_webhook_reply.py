@@ -103,8 +103,8 @@ async def test_the_first_tidy_up_call_rides_in_the_answer_instead_of_being_sent(
     assert answer.status_code == 200
     assert answer.json() == {
         "method": "editMessageReplyMarkup",
-        "chat_id": "42",
-        "message_id": "2",
+        "chat_id": 42,
+        "message_id": 2,
     }
     assert await processed(database) == [7]
     assert hook.sent(EditMessageReplyMarkup) == []

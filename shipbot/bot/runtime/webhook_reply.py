@@ -24,6 +24,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from shipbot.bot.runtime.bot_api_session import method_params
 from shipbot.bot.runtime.scope import current_scope
 
 
@@ -56,11 +57,6 @@ class ReplyInWebhookAnswer(BaseRequestMiddleware):
 
 
 def answer_body(bot: Bot, method: TelegramMethod) -> dict[str, Any]:
-    """The method as a webhook answer: its name and its parameters, prepared as aiogram
-    prepares them for a request (defaults resolved, objects as JSON)."""
-    body: dict[str, Any] = {"method": method.__api_method__}
-    for name, value in method.model_dump(warnings=False).items():
-        prepared = bot.session.prepare_value(value, bot=bot, files={})
-        if prepared:  # as aiogram's form: unset and empty values are left out
-            body[name] = prepared
-    return body
+    """The method as a webhook answer: its name and its parameters. Neither method sends a
+    file, so there is nothing to attach."""
+    return {"method": method.__api_method__, **method_params(bot, method, files={})}
