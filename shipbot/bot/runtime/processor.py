@@ -9,8 +9,8 @@ update again; a redelivery of a finished update finds the record and is dropped.
 makes "check, run, commit" atomic per chat, also across processes on PostgreSQL.
 
 On SQLite the connection goes back to the pool between loading and committing: handlers
-spend most of their time waiting on the Bot API, and a connection (an aiosqlite thread)
-held through that wait would tie up the pool and make threads fight for the GIL.
+spend most of their time waiting on the Bot API, and a connection held through that wait
+would tie up the small pool.
 """
 
 from __future__ import annotations

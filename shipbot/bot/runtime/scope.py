@@ -73,9 +73,9 @@ def leave_scope(token: object) -> None:
 def _conversation_query():
     """Dedup record, user, live prompt and FSM records of a chat and user in one round trip.
 
-    Each statement costs a thread hand-off through aiosqlite, so the four reads every update
-    needs are outer-joined onto a one-row anchor. Built once: building it costs more than
-    running it.
+    Each statement is a round trip (to PostgreSQL, or through SQLAlchemy's asyncio layer), so
+    the four reads every update needs are outer-joined onto a one-row anchor. Built once:
+    building it costs more than running it.
     """
     anchor = select(literal(1).label("one")).subquery()
     return (
