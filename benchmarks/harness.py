@@ -114,6 +114,34 @@ def new_users(emulator: BotApiEmulator, name: str, count: int) -> list[int]:
     return [emulator.create_user(f"{name}{n}")["id"] for n in range(count)]
 
 
+@dataclass
+class RemoteBotApi:
+    """The emulator in a child process (benchmarks/emulator_process.py), driven over HTTP."""
+
+    process: ServerProcess
+    url: str  # the Bot API URL the bot calls
+
+    @property
+    def control_url(self) -> str:
+        return self.process.url + "/bench"
+
+
+@asynccontextmanager
+async def remote_bot_api(log_dir: Path, api_delay_ms: float = 0) -> AsyncIterator[RemoteBotApi]:
+    """Start the emulator in a process of its own, answering after `api_delay_ms`."""
+    process = ServerProcess(
+        "emulator",
+        ["benchmarks.emulator_process", "--api-delay-ms", str(api_delay_ms)],
+        {},
+        log_dir,
+    )
+    await asyncio.to_thread(process.start, "/sandbox/api/settings")
+    try:
+        yield RemoteBotApi(process, f"{process.url}/sandbox/botapi")
+    finally:
+        process.stop()
+
+
 # -- the server under test ---------------------------------------------------------------------
 
 
@@ -127,7 +155,10 @@ def labels_dir(log_dir: Path) -> str:
 
 
 def shipbot_process(
-    botapi: BotApi, log_dir: Path, database_url: str, env: dict[str, str] | None = None
+    botapi: BotApi | RemoteBotApi,
+    log_dir: Path,
+    database_url: str,
+    env: dict[str, str] | None = None,
 ) -> ServerProcess:
     """`shipbot serve` (not started yet) talking to the emulator; `env` adds to its settings."""
     process = ServerProcess("shipbot", ["shipbot", "serve"], {}, log_dir)
@@ -158,7 +189,9 @@ async def set_webhook(botapi_url: str, url: str) -> None:
 
 
 @asynccontextmanager
-async def webhook_server(botapi: BotApi, process: ServerProcess) -> AsyncIterator[ServerProcess]:
+async def webhook_server(
+    botapi: BotApi | RemoteBotApi, process: ServerProcess
+) -> AsyncIterator[ServerProcess]:
     """Start `process`, make the emulator deliver updates to its webhook; stop it afterwards."""
     try:
         # In a thread: start() blocks until the server answers, and the emulator, which it
@@ -233,6 +266,34 @@ async def step(emulator, deliveries, chat_id, action) -> float:
 
 
 # -- figures and the report --------------------------------------------------------------------
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a server's worker processes)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        tree.append(current := todo.pop())
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU time the processes used so far, from /proc/<pid>/stat."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -1,6 +1,7 @@
 """Webhook load harness: N emulated chats run a multi-step flow against `shipbot serve`.
 
-The Bot API emulator runs in this process: it delivers updates to the server's webhook with
+The Bot API emulator runs in a process of its own (benchmarks/emulator_process.py), which
+this one drives over HTTP: it delivers updates to the server's webhook with
 Telegram's semantics (one update in flight per chat, at most max_connections overall) and
 answers the bot's Bot API calls, optionally after a delay like real Telegram's. Each chat
 sends its next step as soon as the previous one was acknowledged, for a fixed time per level.
@@ -8,8 +9,10 @@ sends its next step as soon as the previous one was acknowledged, for a fixed ti
     .venv/bin/python -m benchmarks.webhook_load                # everything, ~5 minutes
     .venv/bin/python -m benchmarks.webhook_load --targets sqlite --chats 200 --delays 0
 
-Figures: updates/s and webhook latency percentiles (the time from POSTing an update to its
-2xx answer, which shipbot sends only after the update's effects are committed).
+Figures: updates/s, webhook latency percentiles (the time from POSTing an update to its
+2xx answer, which shipbot sends only after the update's effects are committed) and the
+server's CPU milliseconds per update (user + system from /proc/<pid>/stat over the measured
+window, its worker processes included), the least noisy of them on a shared machine.
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import aiohttp
+
 from benchmarks.harness import (
     MAX_CONNECTIONS,
-    BotApi,
+    STEP_TIMEOUT,
+    RemoteBotApi,
     argument_parser,
-    bot_api,
-    live_prompt_id,
+    cpu_seconds,
     markdown_table,
-    new_users,
     percentile,
+    process_tree,
+    remote_bot_api,
     report_header,
     run_from_command_line,
     shipbot_process,
@@ -66,31 +72,57 @@ class Level:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    cpu_ms_per_update: float  # the server's, user + system, from /proc
+    bot_api_requests_per_update: float  # HTTP requests the bot made (webhook answers aside)
     failed_attempts: int
 
 
-async def run_chat(emulator, deliveries, chat_id, flow, warmup_end, deadline, latencies) -> None:
+def step_body(chat_id: int, step: str | tuple[str]) -> dict:
+    if isinstance(step, str):
+        return {"chat_id": chat_id, "text": step}
+    return {"chat_id": chat_id, "callback_data": step[0]}
+
+
+async def run_chat(client, control_url, chat_id, flow, deadline, done) -> None:
+    """Play the flow over and over until the deadline; `done` gets (acknowledged at, latency)."""
     while time.monotonic() < deadline:
         for step in flow:
-            if isinstance(step, str):
-                update_id = emulator.send_text(chat_id, step)
-            else:
-                update_id = emulator.press(chat_id, live_prompt_id(emulator, chat_id), step[0])
-            started = time.monotonic()
-            latency = await asyncio.wait_for(deliveries.expect(update_id), timeout=60)
-            if started >= warmup_end and time.monotonic() <= deadline:
-                latencies.append(latency)
+            async with client.post(f"{control_url}/step", json=step_body(chat_id, step)) as reply:
+                reply.raise_for_status()
+                latency = (await reply.json())["latency_ms"]
+            done.append((time.monotonic(), latency))
 
 
-async def run_level(emulator, deliveries, target, delay, chats, flow, warmup, seconds) -> Level:
-    users = new_users(emulator, "Bench", chats)
-    latencies: list[float] = []
-    failed_before = deliveries.failed
-    start = time.monotonic()
-    warmup_end, deadline = start + warmup, start + warmup + seconds
-    await asyncio.gather(
-        *(run_chat(emulator, deliveries, u, flow, warmup_end, deadline, latencies) for u in users)
-    )
+async def counts(client, control_url) -> dict:
+    async with client.get(f"{control_url}/counts") as reply:
+        return await reply.json()
+
+
+async def measure(client, control_url, pid, warmup_end, deadline) -> tuple[float, dict]:
+    """The server's CPU seconds (its process and any workers) between the two instants, and
+    how the emulator's counts grew meanwhile."""
+    await asyncio.sleep(warmup_end - time.monotonic())
+    pids = process_tree(pid)
+    before, counted_before = cpu_seconds(pids), await counts(client, control_url)
+    await asyncio.sleep(deadline - time.monotonic())
+    cpu, counted = cpu_seconds(pids) - before, await counts(client, control_url)
+    return cpu, {name: counted[name] - counted_before[name] for name in counted}
+
+
+async def run_level(botapi, server, target, delay, chats, flow, warmup, seconds) -> Level:
+    timeout = aiohttp.ClientTimeout(total=STEP_TIMEOUT + 10)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
+        async with client.post(f"{botapi.control_url}/chats", json={"count": chats}) as reply:
+            users = (await reply.json())["ids"]
+        done: list[tuple[float, float]] = []
+        start = time.monotonic()
+        warmup_end, deadline = start + warmup, start + warmup + seconds
+        (cpu, counted), *_ = await asyncio.gather(
+            measure(client, botapi.control_url, server.process.pid, warmup_end, deadline),
+            *(run_chat(client, botapi.control_url, user, flow, deadline, done) for user in users),
+        )
+    latencies = [latency for at, latency in done if warmup_end <= at <= deadline]
     return Level(
         target=target,
         api_delay_ms=delay,
@@ -102,12 +134,14 @@ async def run_level(emulator, deliveries, target, delay, chats, flow, warmup, se
         p95_ms=round(percentile(latencies, 0.95), 1),
         p99_ms=round(percentile(latencies, 0.99), 1),
         max_ms=round(max(latencies), 1),
-        failed_attempts=deliveries.failed - failed_before,
+        cpu_ms_per_update=round(1000 * cpu / len(latencies), 2),
+        bot_api_requests_per_update=round(counted["bot_api_requests"] / len(latencies), 2),
+        failed_attempts=counted["failed"],
     )
 
 
 def target_process(
-    target: str, botapi: BotApi, log_dir: Path, postgres: PostgresCluster | None
+    target: str, botapi: RemoteBotApi, log_dir: Path, postgres: PostgresCluster | None
 ) -> ServerProcess:
     """Each run gets an empty database: two emulator runs may hand out the same user ids."""
     if target == "bare":
@@ -124,15 +158,15 @@ async def benchmark(args: argparse.Namespace) -> list[Level]:
     levels: list[Level] = []
     try:
         for delay in args.delays:
-            async with bot_api(api_delay_ms=delay) as botapi:
+            async with remote_bot_api(log_dir, api_delay_ms=delay) as botapi:
                 for target in args.targets:
                     process = target_process(target, botapi, log_dir, postgres)
                     async with webhook_server(botapi, process):
                         flow = BARE_FLOW if target == "bare" else SHIPBOT_FLOW
                         for chats in args.chats:
                             level = await run_level(
-                                botapi.emulator,
-                                botapi.deliveries,
+                                botapi,
+                                process,
                                 target,
                                 delay,
                                 chats,
@@ -164,6 +198,8 @@ def report(levels: list[Level], args: argparse.Namespace) -> str:
                 "p95 ms",
                 "p99 ms",
                 "max ms",
+                "server CPU ms/update",
+                "Bot API requests/update",
                 "failed",
             ],
             (
@@ -176,6 +212,8 @@ def report(levels: list[Level], args: argparse.Namespace) -> str:
                     level.p95_ms,
                     level.p99_ms,
                     level.max_ms,
+                    level.cpu_ms_per_update,
+                    level.bot_api_requests_per_update,
                     level.failed_attempts,
                 ]
                 for level in levels

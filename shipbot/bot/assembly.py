@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
@@ -27,6 +26,7 @@ from shipbot.bot.flows import (
 from shipbot.bot.flows.dialog import Dialogs
 from shipbot.bot.flows.new_label.entry import DraftExpiry
 from shipbot.bot.purchases import PurchaseJobs
+from shipbot.bot.runtime.bot_api_session import JsonBodySession
 from shipbot.bot.runtime.chats import ChatTurns
 from shipbot.bot.runtime.cosmetic_calls import CosmeticCalls
 from shipbot.bot.runtime.processor import UpdateProcessor
@@ -34,6 +34,7 @@ from shipbot.bot.runtime.prompts import StaleButtonGuard
 from shipbot.bot.runtime.response_models import pin_response_models
 from shipbot.bot.runtime.storage import DatabaseStorage
 from shipbot.bot.runtime.users import UserMiddleware
+from shipbot.bot.runtime.webhook_reply import ReplyInWebhookAnswer
 from shipbot.bot.ui.i18n import UserLocaleMiddleware, build_i18n
 from shipbot.config import Settings
 from shipbot.db.database import Database
@@ -51,12 +52,13 @@ BOT_API_TIMEOUT_SECONDS = 15
 
 def build_bot(settings: Settings) -> Bot:
     pin_response_models()
-    session = AiohttpSession(
+    session = JsonBodySession(
         api=TelegramAPIServer.from_base(settings.telegram_api_url),
         timeout=BOT_API_TIMEOUT_SECONDS,
         limit=settings.webhook_max_connections * 2,
     )
     session.middleware(CosmeticCalls())
+    session.middleware(ReplyInWebhookAnswer())
     return Bot(
         settings.require("bot_token"),
         session=session,

@@ -22,7 +22,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shipbot.db.sqlite_inline import inline_connector
+
 SQLITE_POOL_SIZE = 4
+SQLITE_BUSY_TIMEOUT_S = 30  # how long a statement waits for another process's write lock
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -30,7 +33,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -42,17 +44,16 @@ class Database:
             database = make_url(url).database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            # Each aiosqlite connection is a thread; a few are plenty when connections are held
-            # only to load and to commit, and more would just contend for the GIL. Every
-            # statement costs a thread hand-off, so the pool's reset-on-return ROLLBACK is
-            # skipped: sessions always end in an explicit commit or rollback.
+            # Statements run on the event loop (sqlite_inline); a few connections are plenty
+            # when they are held only to load and to commit. Sessions always end in an
+            # explicit commit or rollback, so the pool's reset-on-return ROLLBACK is skipped.
             self.engine: AsyncEngine = create_async_engine(
                 url,
+                async_creator=inline_connector(database or ":memory:", SQLITE_BUSY_TIMEOUT_S),
                 pool_size=SQLITE_POOL_SIZE,
                 max_overflow=0,
                 pool_timeout=60,
                 pool_reset_on_return=None,
-                connect_args={"timeout": 30},
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:

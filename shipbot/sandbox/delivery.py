@@ -338,6 +338,9 @@ class DeliveryEngine:
         except (aiohttp.ClientError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"
         latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        if not error:
+            # Before the attempt is reported: whoever waits for the delivery sees its effects.
+            await self._run_reply(content_type, body)
         record = {
             "update_id": item.update_id,
             "chat_id": item.key,
@@ -367,7 +370,6 @@ class DeliveryEngine:
         logger.debug(
             "update %s (chat %s) delivered in %.1f ms", item.update_id, item.key, latency_ms
         )
-        await self._run_reply(content_type, body)
         return True
 
     async def _run_reply(self, content_type: str, body: bytes) -> None:

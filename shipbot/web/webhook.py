@@ -1,7 +1,8 @@
 """POST /api/telegram/webhook: authenticate (G6), parse, process once (G1-G3), then answer.
 
 The answer is sent only after the update's effects are committed, so a non-2xx answer or a
-dropped connection makes Telegram redeliver and nothing acknowledged is ever lost.
+dropped connection makes Telegram redeliver and nothing acknowledged is ever lost. A 200 may
+carry one Bot API call as its JSON body, which Telegram then runs (see webhook_reply).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import logging
 
 from aiogram.types import Update
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from shipbot.bot.assembly import BotRuntime
 from shipbot.bot.runtime.processor import RetryLater
+from shipbot.bot.runtime.webhook_reply import WebhookReply, answer_body
 from shipbot.config import WEBHOOK_PATH
 from shipbot.web.bodies import read_body
 from shipbot.web.deps import get_drain, get_runtime
@@ -49,12 +52,15 @@ async def telegram_webhook(
     if not _fits_in_64_bits(update):
         log.warning("update refused: it carries an integer beyond 64 bits")
         return Response(status_code=status.HTTP_400_BAD_REQUEST)
+    reply = WebhookReply()
     try:
         with drain.update():
-            await runtime.processor.process(update)
+            await runtime.processor.process(update, reply)
     except RetryLater:
         return Response(status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
-    return Response(status_code=status.HTTP_200_OK)
+    if reply.method is None:
+        return Response(status_code=status.HTTP_200_OK)
+    return JSONResponse(answer_body(runtime.bot, reply.method))
 
 
 def _fits_in_64_bits(value: object) -> bool:

@@ -9,8 +9,8 @@ update again; a redelivery of a finished update finds the record and is dropped.
 makes "check, run, commit" atomic per chat, also across processes on PostgreSQL.
 
 On SQLite the connection goes back to the pool between loading and committing: handlers
-spend most of their time waiting on the Bot API, and a connection (an aiosqlite thread)
-held through that wait would tie up the pool and make threads fight for the GIL.
+spend most of their time waiting on the Bot API, and a connection held through that wait
+would tie up the small pool.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from shipbot.bot.runtime.apology import apologise
 from shipbot.bot.runtime.chats import ChatTurns
 from shipbot.bot.runtime.locks import lock_chat_across_processes
 from shipbot.bot.runtime.scope import UpdateScope, enter_scope, leave_scope, load_update_state
+from shipbot.bot.runtime.webhook_reply import WebhookReply
 from shipbot.bot.ui.i18n import pick_locale
 from shipbot.db.models import ProcessedUpdate
 from shipbot.logs import chat_id_var, update_id_var
@@ -106,26 +107,34 @@ class UpdateProcessor:
         self.last_update_at: datetime | None = None
         self.counts = {outcome: 0 for outcome in Outcome}
 
-    async def process(self, update: Update) -> Outcome:
+    async def process(self, update: Update, reply: WebhookReply | None = None) -> Outcome:
+        """`reply`, for an update that came by webhook, gets the call its answer may carry
+        (see webhook_reply); it is set only when the update's effects are committed."""
         owner = owner_of(update)
         update_id_var.set(update.update_id)
         chat_id_var.set(owner.chat_id)
         started = time.perf_counter()
         async with self.chats.locks.hold(owner.lock_key):
-            outcome = await self._process_locked(update, owner)
+            outcome = await self._process_locked(update, owner, reply)
         metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
         metrics.UPDATES.labels(outcome.value).inc()
         self.counts[outcome] += 1
         self.last_update_at = datetime.now(UTC)
         return outcome
 
-    async def _process_locked(self, update: Update, owner: Owner) -> Outcome:
+    async def _process_locked(
+        self, update: Update, owner: Owner, reply: WebhookReply | None
+    ) -> Outcome:
         chat_id = owner.chat_id
         async with self.database.sessions() as session:
             if not self.database.is_sqlite:
                 await lock_chat_across_processes(session, owner.lock_key)
             scope = UpdateScope(
-                session=session, bot_id=self.bot.id, update_id=update.update_id, chat_id=chat_id
+                session=session,
+                bot_id=self.bot.id,
+                update_id=update.update_id,
+                chat_id=chat_id,
+                webhook_reply=reply,
             )
             if await load_update_state(scope, owner.user_id):
                 await session.rollback()
@@ -150,6 +159,8 @@ class UpdateProcessor:
             except IntegrityError:
                 # Only without a cross-process lock (SQLite shared by two processes).
                 await session.rollback()
+                if reply is not None:
+                    reply.method = None  # the other process's attempt made the update's calls
                 if await session.get(ProcessedUpdate, update.update_id) is None:
                     raise
                 await session.rollback()
@@ -173,6 +184,9 @@ class UpdateProcessor:
             metrics.ERRORS.inc()
             await (savepoint.rollback() if savepoint else session.rollback())
             session.expunge_all()
+            if scope.webhook_reply is not None:
+                # The handler's calls went with its writes: its prompt stays the live one.
+                scope.webhook_reply.method = None
             try:
                 await apologise(self.bot, self.i18n, update, scope.chat_id, scope.locale)
             except TRANSIENT_BOT_API_ERRORS as error:

@@ -10,11 +10,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.models import ActivePrompt, FsmRecord, ProcessedUpdate, User
+
+if TYPE_CHECKING:
+    from shipbot.bot.runtime.webhook_reply import WebhookReply
 
 
 @dataclass
@@ -30,6 +34,8 @@ class UpdateScope:
     fsm_loaded_for: tuple[int, int, int] | None = None
     prompt: ActivePrompt | None = None
     prompt_loaded: bool = False
+    # Set when the update came by webhook: its answer can carry one Bot API call.
+    webhook_reply: WebhookReply | None = None
 
 
 _current: ContextVar[UpdateScope | None] = ContextVar("shipbot_update_scope", default=None)
@@ -67,9 +73,9 @@ def leave_scope(token: object) -> None:
 def _conversation_query():
     """Dedup record, user, live prompt and FSM records of a chat and user in one round trip.
 
-    Each statement costs a thread hand-off through aiosqlite, so the four reads every update
-    needs are outer-joined onto a one-row anchor. Built once: building it costs more than
-    running it.
+    Each statement is a round trip (to PostgreSQL, or through SQLAlchemy's asyncio layer), so
+    the four reads every update needs are outer-joined onto a one-row anchor. Built once:
+    building it costs more than running it.
     """
     anchor = select(literal(1).label("one")).subquery()
     return (
