@@ -14,11 +14,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from shipbot.domain.telegram_html import command_entities
 from shipbot.sandbox import methods
 from shipbot.sandbox.changes import ChangeFeed
 from shipbot.sandbox.delivery import LOG_LIMIT, DeliveryEngine
 from shipbot.sandbox.errors import BotApiError, too_many_requests
-from shipbot.sandbox.formatting import command_entities
 from shipbot.sandbox.limits import SENDING_METHODS, FloodLimits
 from shipbot.sandbox.params import Params
 from shipbot.sandbox.store import ChatState, Store, StoredFile

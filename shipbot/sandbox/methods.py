@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from shipbot.domain.telegram_html import utf16_len
 from shipbot.sandbox.content import (
     MAX_CAPTION_LENGTH,
     allowed_updates,
@@ -18,7 +19,6 @@ from shipbot.sandbox.content import (
 )
 from shipbot.sandbox.delivery import DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT
 from shipbot.sandbox.errors import BotApiError, bad_request
-from shipbot.sandbox.formatting import utf16_len
 from shipbot.sandbox.params import Params, Upload
 from shipbot.sandbox.store import ChatState, MessageRecord, StoredFile
 
