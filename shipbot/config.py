@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     invoice_lifetime_minutes: int = 60
     invoice_poll_seconds: float = 60.0
     purchase_grace_seconds: float = 120.0
+    # Broadcast messages a second, all replicas together (Telegram allows a bot about 30).
+    broadcast_rate: float = 25.0
     # NoDecode: our validators read the JSON, so a malformed value is reported by its name.
     markup_carriers: Annotated[dict[str, Markup], NoDecode] = {}
     markup_services: Annotated[dict[str, Markup], NoDecode] = {}
@@ -165,6 +167,13 @@ class Settings(BaseSettings):
     def _max_connections(cls, value: int) -> int:
         if not 1 <= value <= 100:
             raise ValueError("must be between 1 and 100 (Telegram's limit)")
+        return value
+
+    @field_validator("broadcast_rate")
+    @classmethod
+    def _broadcast_rate(cls, value: float) -> float:
+        if not 0 < value <= 30:
+            raise ValueError("must be above 0 and at most 30 (Telegram's limit per bot)")
         return value
 
     @field_validator("database_url")

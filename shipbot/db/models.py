@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -565,3 +566,62 @@ class WeeklyActiveCount(Base):
 
     week: Mapped[date] = mapped_column(primary_key=True)
     users: Mapped[int] = mapped_column(Integer)
+
+
+class Broadcast(Base):
+    """A message an owner sends to an audience of users (SPEC §3.7): its content, who sent it,
+    and where sending stands. Its recipients are rows of `broadcast_recipients`."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # No foreign key, like the audit log: the record outlives the account.
+    admin_account_id: Mapped[int | None] = mapped_column(Integer)
+    admin_username: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML, sent with parse_mode HTML
+    # An optional photo or document, kept here so that every replica can send it; once
+    # Telegram has it, its file_id is sent instead of the bytes.
+    media_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    media_name: Mapped[str | None] = mapped_column(String(255))
+    media_type: Mapped[str | None] = mapped_column(String(127))
+    media_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    media_file_id: Mapped[str | None] = mapped_column(String(255))
+    buttons: Mapped[list] = mapped_column(JSON, default=list)  # [{"text", "url"}], one a row
+    audience: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))  # sending | paused | cancelled | done
+    total: Mapped[int] = mapped_column(Integer)
+    # Sending is held until then, on every replica, after a 429's retry_after.
+    hold_until: Mapped[datetime | None]
+    # The next free send slot: workers take slots in turns, so the replicas together keep
+    # to the rate.
+    next_slot_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_broadcasts_state", "state", "id"),)
+
+
+class BroadcastRecipient(Base):
+    """One user a broadcast goes to; `sent` is committed right after Telegram accepts it."""
+
+    __tablename__ = "broadcast_recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))  # pending | sent | blocked | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    # A worker's claim: others leave the row alone until it has passed (a crashed worker's
+    # rows are taken over then).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "user_id", name="uq_broadcast_recipients_user"),
+        Index("ix_broadcast_recipients_state", "broadcast_id", "state", "id"),
+    )

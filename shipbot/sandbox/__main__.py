@@ -23,6 +23,18 @@ def main() -> None:
         "--api-delay-ms", type=float, default=0, help="latency added to every Bot API call"
     )
     parser.add_argument(
+        "--global-limit",
+        type=int,
+        default=None,
+        help="Telegram's flood limit: sends per second for the bot (about 30; default: none)",
+    )
+    parser.add_argument(
+        "--chat-limit",
+        type=int,
+        default=None,
+        help="Telegram's flood limit: sends per second to one chat (about 1; default: none)",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     args = parser.parse_args()
@@ -32,7 +44,12 @@ def main() -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
     try:
-        emulator = BotApiEmulator(args.token, api_delay_ms=args.api_delay_ms)
+        emulator = BotApiEmulator(
+            args.token,
+            api_delay_ms=args.api_delay_ms,
+            global_per_second=args.global_limit,
+            chat_per_second=args.chat_limit,
+        )
     except ValueError as exc:
         parser.error(str(exc))
     base = f"http://{args.host}:{args.port}"

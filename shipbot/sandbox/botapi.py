@@ -18,10 +18,11 @@ _ERROR_PAGE = (
 )
 
 
-def error_response(code: int, description: str) -> JSONResponse:
-    return JSONResponse(
-        {"ok": False, "error_code": code, "description": description}, status_code=code
-    )
+def error_response(code: int, description: str, parameters: dict | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return JSONResponse(body, status_code=code)
 
 
 async def read_params(request: Request) -> Params:
@@ -68,7 +69,7 @@ def botapi_router(emulator: BotApiEmulator) -> APIRouter:
         except ErrorPage as exc:
             return HTMLResponse(_ERROR_PAGE, status_code=exc.code)
         except BotApiError as exc:
-            return error_response(exc.code, exc.description)
+            return error_response(exc.code, exc.description, exc.parameters)
         return JSONResponse({"ok": True, "result": result})
 
     @router.get("/file/bot{token}/{file_path:path}")

@@ -3,8 +3,8 @@
 import re
 from typing import Any
 
+from shipbot.domain.telegram_html import EntityParseError, parse_html, strip_text, utf16_len
 from shipbot.sandbox.errors import bad_request
-from shipbot.sandbox.formatting import EntityParseError, parse_html, strip_text, utf16_len
 from shipbot.sandbox.params import Params
 
 MAX_TEXT_LENGTH = 4096

@@ -48,6 +48,14 @@ class Settings(BaseModel):
     retry_backoff_s: float | None = Field(default=None, ge=0)
     held_answers: list[str] | None = None
     html_error_methods: list[str] | None = None
+    # Telegram's flood limits (about 30 a second per bot, 1 per chat); off until set.
+    global_per_second: int | None = Field(default=None, ge=1)
+    chat_per_second: int | None = Field(default=None, ge=1)
+    unlimited: bool = False
+
+
+class BlockedBot(BaseModel):
+    blocked: bool
 
 
 class IdleWait(BaseModel):
@@ -74,6 +82,10 @@ def control_router(emulator: BotApiEmulator) -> APIRouter:
     @router.post("/users")
     async def create_user(new: NewUser) -> dict:
         return _checked(lambda: emulator.create_user(**new.model_dump()))
+
+    @router.post("/users/{user_id}/blocked-bot")
+    async def block_bot(user_id: int, change: BlockedBot) -> dict:
+        return _checked(lambda: emulator.set_blocked_bot(user_id, change.blocked))
 
     @router.post("/chats/{user_id}/send")
     async def send_text(user_id: int, message: UserText) -> dict:

@@ -14,11 +14,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from shipbot.domain.telegram_html import command_entities
 from shipbot.sandbox import methods
 from shipbot.sandbox.changes import ChangeFeed
 from shipbot.sandbox.delivery import LOG_LIMIT, DeliveryEngine
-from shipbot.sandbox.errors import BotApiError
-from shipbot.sandbox.formatting import command_entities
+from shipbot.sandbox.errors import BotApiError, too_many_requests
+from shipbot.sandbox.limits import SENDING_METHODS, FloodLimits
 from shipbot.sandbox.params import Params
 from shipbot.sandbox.store import ChatState, Store, StoredFile
 
@@ -53,6 +54,8 @@ class BotApiEmulator:
         retry_backoff_s: float = 0.5,
         first_update_id: int | None = None,
         first_user_id: int | None = None,
+        global_per_second: int | None = None,
+        chat_per_second: int | None = None,
     ) -> None:
         match = _TOKEN.fullmatch(token)
         if match is None:
@@ -65,6 +68,7 @@ class BotApiEmulator:
         self._answers_released = asyncio.Event()
         # Methods answered by a failing proxy's HTML page (lower-cased), without taking effect.
         self.html_error_methods: set[str] = set()
+        self.limits = FloodLimits(global_per_second, chat_per_second)
         # Ids start from the clock so that a restarted sandbox does not reuse update or user ids
         # that the bot's database (which survives restarts) has seen, unless the previous run
         # issued more than one per second.
@@ -118,6 +122,7 @@ class BotApiEmulator:
         if not text.strip():
             raise ValueError("text must not be empty")
         chat = self._chat(user_id)
+        chat.blocked_bot = False  # writing to a bot one blocked unblocks it, as in Telegram
         if chat.reply_keyboard and chat.reply_keyboard.get("one_time_keyboard"):
             chat.reply_keyboard = None
         record = self.store.add_message(
@@ -163,6 +168,13 @@ class BotApiEmulator:
         else:
             for _ in range(copies):
                 self.delivery.enqueue(update)
+
+    def set_blocked_bot(self, user_id: int, blocked: bool) -> dict:
+        """The user blocks (or unblocks) the bot: the bot's calls about their chat get 403."""
+        chat = self._chat(user_id)
+        chat.blocked_bot = blocked
+        self.store.touch(chat)
+        return {**chat.user, "blocked_bot": blocked}
 
     def _enqueue_new(self, payload: dict) -> int:
         update_id = self._next_update_id
@@ -240,7 +252,17 @@ class BotApiEmulator:
         retry_backoff_s: float | None = None,
         held_answers: list[str] | None = None,
         html_error_methods: list[str] | None = None,
+        global_per_second: int | None = None,
+        chat_per_second: int | None = None,
+        unlimited: bool = False,
     ) -> dict:
+        """Change the given settings; `unlimited` turns both flood limits off."""
+        if unlimited:
+            self.limits.global_per_second = self.limits.chat_per_second = None
+        if global_per_second is not None:
+            self.limits.global_per_second = global_per_second
+        if chat_per_second is not None:
+            self.limits.chat_per_second = chat_per_second
         if api_delay_ms is not None:
             self.api_delay_ms = api_delay_ms
         if held_answers is not None:
@@ -262,6 +284,7 @@ class BotApiEmulator:
             "retry_backoff_s": self.delivery.backoff_s,
             "held_answers": sorted(self.held_answers),
             "html_error_methods": sorted(self.html_error_methods),
+            **self.limits.settings(),
         }
 
     def reset(self) -> None:
@@ -269,6 +292,7 @@ class BotApiEmulator:
         self.delivery.drop_pending()
         self.delivery.attempts.clear()
         self._calls.clear()
+        self.limits.reset_counts()
         self.store.clear()
         logger.info("sandbox reset")
 
@@ -296,6 +320,7 @@ class BotApiEmulator:
                 raise BotApiError(404, "Not Found: method not found")
             if method.lower() in self.html_error_methods:
                 raise ErrorPage(found[0])
+            self._count_send(method, params)
             result = found[1](self, params)
             if inspect.isawaitable(result):
                 result = await result
@@ -308,6 +333,17 @@ class BotApiEmulator:
         entry["error"] = None
         logger.debug("%s ok", entry["method"])
         return result
+
+    def _count_send(self, method: str, params: Params) -> None:
+        if method.lower() not in SENDING_METHODS:
+            return
+        try:
+            chat_id = params.chat_id()
+        except BotApiError:
+            return  # the method itself refuses it
+        retry_after = self.limits.check(chat_id)
+        if retry_after is not None:
+            raise too_many_requests(retry_after)
 
     async def _run_webhook_reply(self, payload: dict) -> None:
         """A method the webhook answered with; Telegram runs it and reports errors to no one."""

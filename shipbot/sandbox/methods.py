@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from shipbot.domain.telegram_html import utf16_len
 from shipbot.sandbox.content import (
     MAX_CAPTION_LENGTH,
     allowed_updates,
@@ -18,9 +19,8 @@ from shipbot.sandbox.content import (
 )
 from shipbot.sandbox.delivery import DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT
 from shipbot.sandbox.errors import BotApiError, bad_request
-from shipbot.sandbox.formatting import utf16_len
 from shipbot.sandbox.params import Params, Upload
-from shipbot.sandbox.store import ChatState, MessageRecord
+from shipbot.sandbox.store import ChatState, MessageRecord, StoredFile
 
 if TYPE_CHECKING:
     from shipbot.sandbox.emulator import BotApiEmulator
@@ -256,37 +256,50 @@ def send_chat_action(emu: BotApiEmulator, p: Params) -> bool:
 # -- documents ----------------------------------------------------------------------------------
 
 
-@bot_method("sendDocument")
-def send_document(emu: BotApiEmulator, p: Params) -> dict:
-    chat = emu.store.chat(p.chat_id())
-    document = p.input_file("document")
-    if isinstance(document, Upload):
-        if not document.data:
+def _input_file(emu: BotApiEmulator, p: Params, name: str, folder: str) -> StoredFile:
+    """The file a send carries: a new upload, or the file_id of one sent before."""
+    given = p.input_file(name)
+    if isinstance(given, Upload):
+        if not given.data:
             raise bad_request("file must be non-empty")
-        name = document.filename or "document"
+        file_name = given.filename or name
         mime_type = (
-            mimetypes.guess_type(name)[0] or document.content_type or "application/octet-stream"
+            mimetypes.guess_type(file_name)[0] or given.content_type or "application/octet-stream"
         )
-        stored = emu.store.add_file(name, mime_type, document.data)
-    elif document in emu.store.files:
-        stored = emu.store.files[document]
-    elif document:
+        return emu.store.add_file(file_name, mime_type, given.data, folder)
+    if given in emu.store.files:
+        return emu.store.files[given]
+    if given:
         raise bad_request("wrong file identifier/HTTP URL specified")
-    else:
-        raise bad_request("there is no document in the request")
+    raise bad_request(f"there is no {name} in the request")
+
+
+def _send_file(emu: BotApiEmulator, p: Params, kind: str, folder: str) -> dict:
+    chat = emu.store.chat(p.chat_id())
+    stored = _input_file(emu, p, kind, folder)
     caption, caption_entities = formatted_text(p, "caption", "caption_entities")
     if utf16_len(caption) > MAX_CAPTION_LENGTH:
         raise bad_request("message caption is too long")
     record = emu.store.add_message(
         chat,
         from_bot=True,
-        document=stored,
         caption=caption or None,
         caption_entities=caption_entities,
         parse_mode=p.string("parse_mode"),
         reply_markup=reply_markup(p),
+        **{kind: stored},
     )
     return chat.telegram_message(record, emu.store.bot_user)
+
+
+@bot_method("sendDocument")
+def send_document(emu: BotApiEmulator, p: Params) -> dict:
+    return _send_file(emu, p, "document", "documents")
+
+
+@bot_method("sendPhoto")
+def send_photo(emu: BotApiEmulator, p: Params) -> dict:
+    return _send_file(emu, p, "photo", "photos")
 
 
 @bot_method("getFile")

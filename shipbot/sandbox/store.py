@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from shipbot.sandbox.changes import ChangeFeed
-from shipbot.sandbox.errors import bad_request
+from shipbot.sandbox.errors import BLOCKED_BY_USER, BotApiError, bad_request
 
 BOT_USERNAME = "shipbot_sandbox_bot"
 BOT_FIRST_NAME = "shipbot (sandbox)"
@@ -28,6 +28,16 @@ class StoredFile:
             "file_unique_id": self.file_unique_id,
             "file_name": self.file_name,
             "mime_type": self.mime_type,
+            "file_size": len(self.data),
+        }
+
+    def photo_size(self) -> dict:
+        # The sandbox keeps the upload as it came and does not decode it, so no dimensions.
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "width": 0,
+            "height": 0,
             "file_size": len(self.data),
         }
 
@@ -52,6 +62,7 @@ class MessageRecord:
     caption_entities: list[dict] = field(default_factory=list)
     reply_markup: dict | None = None
     document: StoredFile | None = None
+    photo: StoredFile | None = None
     edit_count: int = 0
     edit_date: int | None = None
     deleted: bool = False
@@ -71,6 +82,9 @@ class MessageRecord:
                 **self.document.document(),
                 "url": f"/sandbox/api/files/{self.document.file_id}",
             }
+        photo = None
+        if self.photo:
+            photo = {**self.photo.document(), "url": f"/sandbox/api/files/{self.photo.file_id}"}
         return {
             "message_id": self.message_id,
             "direction": "bot" if self.from_bot else "user",
@@ -82,6 +96,7 @@ class MessageRecord:
             "caption_entities": self.caption_entities,
             "reply_markup": self.reply_markup,
             "document": document,
+            "photo": photo,
             "edit_count": self.edit_count,
             "edit_date": self.edit_date,
             "deleted": self.deleted,
@@ -97,6 +112,8 @@ class ChatState:
     next_message_id: int = 1
     version: int = 0
     reply_keyboard: dict | None = None
+    # The user blocked the bot: every Bot API call about this chat answers 403.
+    blocked_bot: bool = False
 
     @property
     def id(self) -> int:
@@ -122,12 +139,14 @@ class ChatState:
             message["text"] = record.text
             if record.entities:
                 message["entities"] = record.entities
+        if record.photo:
+            message["photo"] = [record.photo.photo_size()]
         if record.document:
             message["document"] = record.document.document()
-            if record.caption:
-                message["caption"] = record.caption
-                if record.caption_entities:
-                    message["caption_entities"] = record.caption_entities
+        if (record.document or record.photo) and record.caption:
+            message["caption"] = record.caption
+            if record.caption_entities:
+                message["caption_entities"] = record.caption_entities
         if record.inline_markup:
             message["reply_markup"] = record.inline_markup
         return message
@@ -179,6 +198,8 @@ class Store:
         chat = self.chats.get(chat_id)
         if chat is None:
             raise bad_request("chat not found")
+        if chat.blocked_bot:
+            raise BotApiError(403, BLOCKED_BY_USER)
         return chat
 
     def message(self, chat: ChatState, message_id: int) -> MessageRecord | None:
@@ -206,7 +227,9 @@ class Store:
         record.edit_date = int(time.time())
         self.touch(chat)
 
-    def add_file(self, file_name: str, mime_type: str, data: bytes) -> StoredFile:
+    def add_file(
+        self, file_name: str, mime_type: str, data: bytes, folder: str = "documents"
+    ) -> StoredFile:
         number = next(self._file_numbers)
         stored = StoredFile(
             file_id=f"BQACAgIAAxkBAAI{secrets.token_urlsafe(24)}",
@@ -214,7 +237,7 @@ class Store:
             file_name=file_name,
             mime_type=mime_type,
             data=data,
-            file_path=f"documents/file_{number}{PurePath(file_name).suffix}",
+            file_path=f"{folder}/file_{number}{PurePath(file_name).suffix}",
         )
         self.files[stored.file_id] = stored
         return stored

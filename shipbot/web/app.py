@@ -24,6 +24,7 @@ from shipbot.config import ConfigError, PaymentProviderChoice, Settings
 from shipbot.db import migrate
 from shipbot.db.database import Database
 from shipbot.providers.payments import build_payments
+from shipbot.services.broadcast_sender import BroadcastWorker
 from shipbot.web import operations, webhook
 from shipbot.web import payments as payment_callbacks
 from shipbot.web.admin import include_admin
@@ -96,6 +97,9 @@ def create_app(
             elif register_webhook:
                 await _register_webhook(runtime)
             background.append(asyncio.create_task(lead(database, background_jobs(runtime))))
+            # Every replica sends broadcasts: they share the work through the database.
+            worker = BroadcastWorker(database, runtime.bot, settings.broadcast_rate)
+            background.append(asyncio.create_task(worker.run_forever()))
             yield
         finally:
             for task in background:

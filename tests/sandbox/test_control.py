@@ -97,9 +97,12 @@ async def test_idle_reset_and_settings(client: httpx.AsyncClient, sandbox: Sandb
         "retry_backoff_s": 0.1,
         "held_answers": ["answercallbackquery"],
         "html_error_methods": ["sendmessage"],
+        "global_per_second": 30,
+        "chat_per_second": 1,
     }
-    assert (await client.post("/settings", json=settings)).json() == settings
-    assert (await client.get("/settings")).json() == settings
+    expected = {**settings, "rate_limited": 0, "early_sends": 0}
+    assert (await client.post("/settings", json=settings)).json() == expected
+    assert (await client.get("/settings")).json() == expected
 
     await set_webhook(sandbox.emulator, "http://127.0.0.1:9/webhook", secret_token="secret")
     assert (await client.post("/reset")).status_code == 200

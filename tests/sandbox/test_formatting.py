@@ -2,7 +2,7 @@
 
 import pytest
 
-from shipbot.sandbox.formatting import (
+from shipbot.domain.telegram_html import (
     EntityParseError,
     command_entities,
     parse_html,

@@ -141,6 +141,12 @@ function renderMessage(message) {
     text.append(renderEntities(message.text, message.entities));
     bubble.append(text);
   }
+  if (message.photo) {
+    const photo = element("img", "photo");
+    photo.src = message.photo.url;
+    photo.alt = message.photo.file_name;
+    bubble.append(photo);
+  }
   if (message.document) bubble.append(renderDocument(message.document));
   if (message.caption) {
     const caption = element("div", "caption");

@@ -1,4 +1,5 @@
-"""Message text as Telegram stores it: plain text plus entities with UTF-16 offsets.
+"""Message text as Telegram stores it: plain text plus entities with UTF-16 offsets (used by
+the sandbox emulator, and by broadcasts to check and preview an owner's text).
 
 The HTML parser follows the rules (and the error texts) of Telegram's own parser, so that
 a bot which forgets to escape user input fails in the sandbox exactly as it would live.
