@@ -20,6 +20,7 @@ from shipbot.services.audit import Actor
 from shipbot.services.shop_settings import ROW_ID
 
 MAX_NOTE = 200
+ON, NOTE, OFF = "maintenance_on", "maintenance_note", "maintenance_off"  # audit actions
 
 
 class InvalidNote(ValueError):
@@ -29,7 +30,9 @@ class InvalidNote(ValueError):
 @dataclass(frozen=True)
 class Switched:
     on: bool
-    changed: bool
+    # What changed, as audited: maintenance_on, maintenance_note or maintenance_off; None if
+    # nothing did.
+    action: str | None
     # When a period ended: the users it turned away, to tell that the bot is back.
     turned_away: list[int] = field(default_factory=list)
 
@@ -73,30 +76,22 @@ async def switch(
             session.add(period)
             await session.flush()
             after = {"on": True, "note": note}
-            _audit(session, actor, "maintenance_on", period, {"on": False}, after, reason_text)
-            return Switched(on=True, changed=True)
+            _audit(session, actor, ON, period, {"on": False}, after, reason_text)
+            return Switched(on=True, action=ON)
         if on:
             if period.note == note:
-                return Switched(on=True, changed=False)
+                return Switched(on=True, action=None)
             before = {"on": True, "note": period.note}
             period.note = note
-            _audit(
-                session,
-                actor,
-                "maintenance_note",
-                period,
-                before,
-                before | {"note": note},
-                reason_text,
-            )
-            return Switched(on=True, changed=True)
+            _audit(session, actor, NOTE, period, before, before | {"note": note}, reason_text)
+            return Switched(on=True, action=NOTE)
         if period is None:
-            return Switched(on=False, changed=False)
+            return Switched(on=False, action=None)
         period.ended_at = utcnow()
         period.ended_by = who
         before = {"on": True, "note": period.note}
-        _audit(session, actor, "maintenance_off", period, before, {"on": False}, reason_text)
-        return Switched(on=False, changed=True, turned_away=await _turned_away(session, period.id))
+        _audit(session, actor, OFF, period, before, {"on": False}, reason_text)
+        return Switched(on=False, action=OFF, turned_away=await _turned_away(session, period.id))
 
 
 def _audit(
