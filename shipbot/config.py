@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     purchase_grace_seconds: float = 120.0
     # Broadcast messages a second, all replicas together (Telegram allows a bot about 30).
     broadcast_rate: float = 25.0
+    # Flood control: at most this many updates of one user in this many seconds are handled.
+    flood_limit: int = 20
+    flood_window_seconds: int = 10
     # NoDecode: our validators read the JSON, so a malformed value is reported by its name.
     markup_carriers: Annotated[dict[str, Markup], NoDecode] = {}
     markup_services: Annotated[dict[str, Markup], NoDecode] = {}
@@ -255,6 +258,20 @@ class Settings(BaseSettings):
     def _poll_interval(cls, value: float) -> float:
         if not 1 <= value <= 3600:
             raise ValueError("must be a number of seconds between 1 and 3600")
+        return value
+
+    @field_validator("flood_limit")
+    @classmethod
+    def _flood_limit(cls, value: int) -> int:
+        if not 1 <= value <= 1000:
+            raise ValueError("must be a whole number of updates between 1 and 1000")
+        return value
+
+    @field_validator("flood_window_seconds")
+    @classmethod
+    def _flood_window(cls, value: int) -> int:
+        if not 1 <= value <= 3600:
+            raise ValueError("must be a whole number of seconds between 1 and 3600")
         return value
 
     @field_validator("sandbox_carrier_latency", "carrier_timeout")

@@ -13,6 +13,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
+from shipbot.bot.blocked_by_user import BlockedByUser
 from shipbot.bot.flows import (
     address_book,
     balance,
@@ -25,6 +26,7 @@ from shipbot.bot.flows import (
 )
 from shipbot.bot.flows.dialog import Dialogs
 from shipbot.bot.flows.new_label.entry import DraftExpiry
+from shipbot.bot.gates import OperatorGates
 from shipbot.bot.purchases import PurchaseJobs
 from shipbot.bot.runtime.bot_api_session import JsonBodySession
 from shipbot.bot.runtime.chats import ChatTurns
@@ -84,6 +86,9 @@ def build_dispatcher(
     )
     dispatcher.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(i18n).setup(dispatcher)
+    gates = OperatorGates(settings, quoter.defaults)
+    dispatcher.message.outer_middleware(gates)
+    dispatcher.callback_query.outer_middleware(gates)
     dispatcher.callback_query.outer_middleware(StaleButtonGuard())
     dispatcher.message.outer_middleware(DraftExpiry())
     dispatcher.callback_query.outer_middleware(DraftExpiry())
@@ -150,6 +155,7 @@ class BotRuntime:
         i18n = build_i18n()
         zip_data.warm()  # parse the ZIP data at start-up, not in the first user's update
         bot = build_bot(settings)
+        bot.session.middleware(BlockedByUser(database))
         # The environment's values; owners' edits in the database are read over them at use.
         quoter = Quoter(carrier=build_carrier(settings), defaults=initial_settings(settings))
         payments = payments or build_payments(settings, database)

@@ -89,7 +89,11 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
     duplicates: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)
+    __table_args__ = (
+        Index("ix_processed_updates_processed_at", "processed_at"),
+        # A chat's recent updates, counted by flood control.
+        Index("ix_processed_updates_chat_processed", "chat_id", "processed_at"),
+    )
 
 
 class FsmRecord(Base):
@@ -625,3 +629,38 @@ class BroadcastRecipient(Base):
         UniqueConstraint("broadcast_id", "user_id", name="uq_broadcast_recipients_user"),
         Index("ix_broadcast_recipients_state", "broadcast_id", "state", "id"),
     )
+
+
+class MaintenancePeriod(Base):
+    """A time the bot was down for maintenance; the one without `ended_at` is in force."""
+
+    __tablename__ = "maintenance_periods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # When the bot is expected back, as the operator wrote it; shown in the users' notice.
+    note: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_by: Mapped[str] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class MaintenanceNotice(Base):
+    """A user told of a maintenance period: told once per period, and told again at its end
+    if the operator asks."""
+
+    __tablename__ = "maintenance_notices"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("maintenance_periods.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    noticed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FloodNotice(Base):
+    """A chat told that its updates are being dropped; removed by the first one handled after,
+    so a burst gets one notice."""
+
+    __tablename__ = "flood_notices"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    noticed_at: Mapped[datetime] = mapped_column(default=utcnow)

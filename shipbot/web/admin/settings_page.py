@@ -1,15 +1,21 @@
 """The shop's settings in the panel and the API (SPEC §4), for owners only: markup, what is
 offered, refund windows, support contact, quote lifetime and the panel's own limits. A change
 is validated field by field, audited, and used by the next quote on every replica (the rules
-are in shipbot/services/shop_settings.py; the text of the form in settings_form.py)."""
+are in shipbot/services/shop_settings.py; the text of the form in settings_form.py).
+
+Maintenance mode is switched here too (SPEC §3.7; shipbot/services/maintenance.py): on, with
+an optional "expected back" text, and off, optionally telling the users it turned away."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from shipbot.services import shop_settings
+from shipbot.bot.maintenance_news import tell_back
+from shipbot.services import maintenance, shop_settings
 from shipbot.services.admin_accounts import Role
 from shipbot.services.admin_sessions import AdminIdentity
 from shipbot.services.audit import Actor
@@ -23,12 +29,64 @@ from shipbot.web.admin.rendering import render
 pages = APIRouter()
 api = APIRouter()
 PATH = "/settings"
+MAINTENANCE_PATH = "/settings/maintenance"
+DONE = {
+    "saved": "The settings were saved.",
+    "maintenance_on": "Maintenance is on: users are turned away, admins pass.",
+    "maintenance_note": "The expected-back text was changed.",
+    "maintenance_off": "Maintenance is off.",
+    "maintenance_told": "Maintenance is off; the users it turned away are being told.",
+    "maintenance_same": "Nothing changed.",
+}
+
+
+class MaintenanceOut(BaseModel):
+    on: bool
+    note: str | None = None
+    since: datetime | None = None
+    started_by: str | None = None
+    turned_away: int = 0  # users told of the period in force
+    told: int = 0  # users being told that the bot is back (after switching it off)
+
+
+class MaintenanceIn(BaseModel):
+    on: bool
+    note: str = ""  # when the bot is expected back, shown to users
+    tell_users: bool = False  # when switching off: tell the users it turned away
+    reason: str = ""
 
 
 async def _current(request: Request) -> ShopSettings:
     runtime = request.app.state.runtime
     async with runtime.database.transaction() as session:
         return await shop_settings.current(session, runtime.shop_defaults)
+
+
+async def _maintenance(request: Request) -> MaintenanceOut:
+    async with request.app.state.runtime.database.transaction() as session:
+        period = await maintenance.open_period(session)
+        if period is None:
+            return MaintenanceOut(on=False)
+        turned_away = await maintenance.turned_away_count(session, period.id)
+    return MaintenanceOut(
+        on=True,
+        note=period.note,
+        since=period.started_at,
+        started_by=period.started_by,
+        turned_away=turned_away,
+    )
+
+
+async def _switch(
+    request: Request, actor: Actor, on: bool, note: str, tell: bool, reason: str
+) -> tuple[maintenance.Switched, int]:
+    """The switch, and how many users are being told the bot is back. Raises InvalidNote."""
+    runtime = request.app.state.runtime
+    switched = await maintenance.switch(runtime.database, actor, on=on, note=note, reason=reason)
+    told = switched.turned_away if tell else []
+    if told:
+        tell_back(runtime, told)
+    return switched, len(told)
 
 
 async def _change(request: Request, actor: Actor, form: dict[str, str]) -> ShopSettings:
@@ -47,7 +105,7 @@ async def _change(request: Request, actor: Actor, form: dict[str, str]) -> ShopS
     )
 
 
-def _page(
+async def _page(
     request: Request,
     identity: AdminIdentity,
     shop: ShopSettings,
@@ -57,6 +115,7 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    maintenance_state = await _maintenance(request)
     return render(
         request,
         "settings.html",
@@ -64,10 +123,11 @@ def _page(
         identity=identity,
         owner=True,
         shop=shop,
+        maintenance=maintenance_state,
         values=values or form_values(shop),
         errors=errors or {},
         error=error,
-        saved=request.query_params.get("done") == "saved",
+        done=DONE.get(request.query_params.get("done", "")),
     )
 
 
@@ -75,7 +135,7 @@ def _page(
 async def settings_page(
     request: Request, identity: AdminIdentity = Depends(require_role(Role.OWNER))
 ) -> Response:
-    return _page(request, identity, await _current(request))
+    return await _page(request, identity, await _current(request))
 
 
 @pages.post(PATH)
@@ -89,7 +149,7 @@ async def save_settings(
     try:
         await _change(request, identity.actor(client_address(request)), form)
     except InvalidSettings as invalid:
-        return _page(
+        return await _page(
             request,
             identity,
             await _current(request),
@@ -99,7 +159,7 @@ async def save_settings(
             status_code=400,
         )
     except (StaleSettings, ValueError) as refused:
-        return _page(
+        return await _page(
             request,
             identity,
             await _current(request),
@@ -108,6 +168,36 @@ async def save_settings(
             status_code=409,
         )
     return RedirectResponse(f"/admin{PATH}?done=saved", status_code=303)
+
+
+@pages.post(MAINTENANCE_PATH)
+async def switch_maintenance(
+    request: Request,
+    identity: AdminIdentity = Depends(require_role(Role.OWNER)),
+    _checked: AdminIdentity = Depends(require_csrf),
+    form: dict[str, str] = Depends(form_fields),
+) -> Response:
+    try:
+        switched, told = await _switch(
+            request,
+            identity.actor(client_address(request)),
+            form.get("on") == "1",
+            form.get("note", ""),
+            form.get("tell") == "1",
+            form.get("reason", ""),
+        )
+    except maintenance.InvalidNote as invalid:
+        return await _page(
+            request,
+            identity,
+            await _current(request),
+            error=f"Not switched: {invalid}.",
+            status_code=400,
+        )
+    done = switched.action or "maintenance_same"
+    if told:
+        done = "maintenance_told"
+    return RedirectResponse(f"/admin{PATH}?done={done}", status_code=303)
 
 
 class SettingsOut(BaseModel):
@@ -150,3 +240,29 @@ async def api_change_settings(request: Request, body: SettingsChangeIn) -> Setti
     except StaleSettings as stale:
         raise AdminApiError(409, "stale", str(stale)) from None
     return SettingsOut(version=shop.version, values=form_values(shop))
+
+
+@api.get(
+    MAINTENANCE_PATH,
+    response_model=MaintenanceOut,
+    responses={**ERRORS, **OWNER_ONLY},
+    dependencies=[Depends(require_api_role(Role.OWNER))],
+)
+async def api_maintenance(request: Request) -> MaintenanceOut:
+    return await _maintenance(request)
+
+
+@api.put(
+    MAINTENANCE_PATH,
+    response_model=MaintenanceOut,
+    responses={**ERRORS, **OWNER_ONLY},
+    dependencies=[Depends(require_api_role(Role.OWNER))],
+)
+async def api_switch_maintenance(request: Request, body: MaintenanceIn) -> MaintenanceOut:
+    try:
+        _, told = await _switch(
+            request, api_actor(request), body.on, body.note, body.tell_users, body.reason
+        )
+    except maintenance.InvalidNote as invalid:
+        raise AdminApiError(400, "invalid", str(invalid)) from None
+    return (await _maintenance(request)).model_copy(update={"told": told})
