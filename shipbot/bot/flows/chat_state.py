@@ -113,6 +113,9 @@ class ChatState(BaseModel):
     draft: StoredDraft | None = None
     role: Role = "sender"  # whose address is being entered or edited
     fields: Fields = {}  # the address being entered
+    # The fields of a pasted address still wrong or missing, asked in this order; the parsed
+    # card comes after the last.
+    asking: list[str] = []
     edit: Edit | None = None
     pending: Pending | None = None
     resume: Visited | None = None  # the last step of the label flow, where "Continue" goes
@@ -172,6 +175,7 @@ class ChatState(BaseModel):
     def start_draft(self) -> LabelDraft:
         self.draft = LabelDraft(updated_at=utcnow())
         self.role, self.fields, self.edit, self.pending = "sender", {}, None, None
+        self.asking = []
         self.history = []
         self.section = Section.label
         return self.draft
@@ -179,6 +183,12 @@ class ChatState(BaseModel):
     def touch(self) -> None:
         if self.draft:
             self.draft.updated_at = utcnow()
+
+    @property
+    def has_progress(self) -> bool:
+        """The label draft holds something the user entered, which is lost if it is dropped."""
+        draft = self.draft
+        return draft is not None and bool(draft.addresses or draft.ounces or self.fields)
 
     @property
     def in_address_book(self) -> bool:
