@@ -122,6 +122,7 @@ class ChatState(BaseModel):
     pick_starts_label: bool = False  # the saved-address pick was opened from the entry screen
     block: Literal["sender", "recipient", "parcel"] | None = None  # edited from the review
     save_role: Role | None = None  # the address being saved to the book from the review
+    correction: Fields | None = None  # the carrier's form of the recipient, to confirm
     book: BookSection = Field(default_factory=BookSection)
     orders: OrdersSection = Field(default_factory=OrdersSection)
     balance: BalanceSection = Field(default_factory=BalanceSection)

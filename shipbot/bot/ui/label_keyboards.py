@@ -103,6 +103,14 @@ def check_address() -> InlineKeyboardMarkup:
     )
 
 
+def correction() -> InlineKeyboardMarkup:
+    return _markup(
+        [button(_("✅ Use the corrected address"), AddressCheck(action="use_suggested"))],
+        [button(_("✍️ Keep mine"), AddressCheck(action="keep_mine"))],
+        _navigation_row(),
+    )
+
+
 def address_fields(with_saved: bool = False) -> InlineKeyboardMarkup:
     buttons = [button(field_name(field), EditField(field=field)) for field in EDITABLE_FIELDS]
     rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]

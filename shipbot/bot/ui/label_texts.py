@@ -150,6 +150,13 @@ def parsed_notes(transliterated: bool, city_from_zip: bool) -> str | None:
     return "\n".join(notes) or None
 
 
+def recipient_correction(written: Address, suggested: Address, changed: Collection[str]) -> str:
+    return _(
+        "<b>The carrier corrected the recipient address</b> (changes marked ⚠️):\n\n"
+        "{suggested}\n\nYou wrote:\n{written}\n\nUse the corrected address?"
+    ).format(suggested=address_fields(suggested.to_dict(), changed), written=address_lines(written))
+
+
 def choose_field() -> str:
     return _("Which field do you want to change?")
 
