@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -36,3 +37,22 @@ class Address:
         city_line = f"{self.city}, {self.state} {self.zip}"
         lines = [self.name, self.company, self.street1, self.street2, city_line, self.phone]
         return [line for line in lines if line]
+
+
+_PUNCTUATION = re.compile(r"[^0-9A-Z]+")
+
+
+def loose_form(value: str | None) -> str:
+    """A value compared without case or punctuation: "Winston-Salem" = "WINSTON SALEM"."""
+    return " ".join(_PUNCTUATION.sub(" ", (value or "").upper()).split())
+
+
+def corrected_fields(written: Address, checked: Address) -> tuple[str, ...]:
+    """The delivery fields a carrier's check changed beyond case and punctuation (carriers
+    answer in capitals: "215 CLAYTON ST" is no correction), a ZIP+4 added included."""
+    fields = ("company", "street1", "street2", "city", "state", "zip")
+    return tuple(
+        field
+        for field in fields
+        if loose_form(getattr(written, field)) != loose_form(getattr(checked, field))
+    )

@@ -20,6 +20,15 @@ class LabelDraft:
     addresses: dict[str, Address] = field(default_factory=dict)  # by role
     ounces: Decimal | None = None
     dimensions: Dimensions | None = None
+    # The recipient as the carrier checked it and the user confirmed it, and whether the
+    # carrier says it is a home; both None until the check.
+    checked_recipient: Address | None = None
+    residential: bool | None = None
+
+    @property
+    def recipient_checked(self) -> bool:
+        recipient = self.addresses.get("recipient")
+        return recipient is not None and recipient == self.checked_recipient
 
     def is_expired(self, now: datetime) -> bool:
         return now - self.updated_at > DRAFT_LIFETIME
@@ -36,10 +45,13 @@ class LabelDraft:
             "addresses": {role: address.to_dict() for role, address in self.addresses.items()},
             "ounces": str(self.ounces) if self.ounces is not None else None,
             "dimensions": dimensions_to_list(self.dimensions),
+            "checked_recipient": self.checked_recipient and self.checked_recipient.to_dict(),
+            "residential": self.residential,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LabelDraft:
+        checked = data.get("checked_recipient")
         return cls(
             updated_at=datetime.fromisoformat(data["updated_at"]),
             addresses={
@@ -47,6 +59,8 @@ class LabelDraft:
             },
             ounces=Decimal(data["ounces"]) if data.get("ounces") else None,
             dimensions=dimensions_from_list(data.get("dimensions")),
+            checked_recipient=checked and Address.from_dict(checked),
+            residential=data.get("residential"),
         )
 
 

@@ -21,6 +21,15 @@ _NUMBER = re.compile(r"\+?[0-9 ()./\-]{7,24}")
 _EXTENSION = re.compile(r"\s*(?:,|;|#|x|ext\.?|extension)\s*[0-9]{1,6}$", re.I)
 
 
+_NANP_E164 = re.compile(r"\+1([0-9]{3})([0-9]{3})([0-9]{4})")
+
+
+def display_phone(e164: str) -> str:
+    """A stored number the way people read it: +14155550100 as +1 415-555-0100."""
+    match = _NANP_E164.fullmatch(e164)
+    return "+1 {}-{}-{}".format(*match.groups()) if match else e164
+
+
 def strip_label(text: str) -> str:
     return _LABEL.sub("", text, count=1)
 

@@ -13,6 +13,8 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +32,7 @@ from shipbot.metrics import CARRIER_SECONDS
 from shipbot.providers.carriers.base import (
     CarrierError,
     CarrierProvider,
+    CheckedAddress,
     NoRates,
     Rate,
     Shipment,
@@ -110,13 +113,35 @@ class RateGone(Exception):
 
 def shipment_of(draft: LabelDraft) -> Shipment:
     recipient = draft.addresses["recipient"]
+    # The carrier's word once it checked this recipient; until then a home unless a company
+    # is named.
+    checked = draft.recipient_checked and draft.residential is not None
     return Shipment(
         ship_from=draft.addresses["sender"],
         ship_to=recipient,
         ounces=draft.ounces,
         dimensions=draft.dimensions,
-        residential=recipient.company is None,
+        residential=draft.residential if checked else recipient.company is None,
     )
+
+
+@contextmanager
+def _timed(operation: str) -> Iterator[None]:
+    """A carrier call observed with its outcome: ok, or the kind of CarrierError it raised."""
+    started, outcome = time.monotonic(), "ok"
+    try:
+        yield
+    except CarrierError as error:
+        outcome = type(error).__name__
+        raise
+    finally:
+        CARRIER_SECONDS.labels(operation, outcome).observe(time.monotonic() - started)
+
+
+async def check_recipient(quoter: Quoter, draft: LabelDraft) -> CheckedAddress:
+    """The carrier's check of the draft's recipient, before its rates are shown."""
+    with _timed("check_address"):
+        return await quoter.carrier.check_recipient(shipment_of(draft))
 
 
 def shipment_to_dict(shipment: Shipment) -> dict[str, Any]:
@@ -166,14 +191,8 @@ async def quote_shipment(
 ) -> RateQuote:
     """A new quote from the carrier: the rates the shop offers, priced for this user."""
     discount = user.discount_percent or Decimal(0)
-    started, outcome = time.monotonic(), "ok"
-    try:
+    with _timed("quote"):
         carrier_rates = await quoter.carrier.quote(shipment)
-    except CarrierError as error:
-        outcome = type(error).__name__
-        raise
-    finally:
-        CARRIER_SECONDS.labels("quote", outcome).observe(time.monotonic() - started)
     offered = [
         rate
         for rate in carrier_rates

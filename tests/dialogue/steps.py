@@ -30,11 +30,11 @@ async def fsm(db: SqliteFile, chat_id: int) -> tuple[str | None, dict]:
     return state, json.loads(data)
 
 
-async def reach_review_by_pasting(talk: Dialogue) -> dict:
+async def reach_review_by_pasting(talk: Dialogue, recipient: str = RECIPIENT) -> dict:
     await talk.say("/new")
     await talk.say(SENDER)
     await talk.press("✅ Correct")
-    await talk.say(RECIPIENT)
+    await talk.say(recipient)
     await talk.press("✅ Correct")
     await talk.say("2.5 lb")
     return await talk.press("Medium box 12 × 10 × 8 in")

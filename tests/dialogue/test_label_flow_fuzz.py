@@ -107,6 +107,8 @@ async def test_any_text_at_any_step_gets_one_reply(emulator, bot, db):
 
     for step, (inputs, fragment) in STEPS.items():
         await talk.say("/cancel")
+        if "🗑 Yes, discard" in talk.buttons():  # a draft with data is discarded on confirmation
+            await talk.press("🗑 Yes, discard")
         await talk.say("/new")
         for entry in inputs:
             if entry in talk.buttons():

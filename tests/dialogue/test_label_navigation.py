@@ -61,7 +61,7 @@ async def test_cancel_then_continue_during_an_edit_returns_to_the_field(emulator
     field = await talk.press("↩️ No, continue")
     assert "phone number" in field["text"]
     check = await talk.say("415 555 0111")
-    assert "+14155550111" in check["text"] and "is everything correct" in check["text"]
+    assert "+1 415-555-0111" in check["text"] and "is everything correct" in check["text"]
 
 
 async def test_commands_are_never_taken_as_answers(emulator, bot, db):

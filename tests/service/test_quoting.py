@@ -12,10 +12,12 @@ from prometheus_client import REGISTRY
 from shipbot.db.database import Database
 from shipbot.db.models import Order, User, utcnow
 from shipbot.domain.address import Address
+from shipbot.domain.draft import LabelDraft
 from shipbot.domain.parcel import PRESETS
 from shipbot.domain.pricing import PricingRules
 from shipbot.providers.carriers.base import (
     CarrierService,
+    CheckedAddress,
     InvalidAddress,
     NoRates,
     Rate,
@@ -152,3 +154,25 @@ def test_order_ids_are_short_and_unambiguous():
     ids = {quoting.new_order_id() for _ in range(2000)}
     assert len(ids) == 2000
     assert all(len(i) == 8 and not set(i) & set("01IO") for i in ids)
+
+
+def draft_of(shipment: Shipment) -> LabelDraft:
+    addresses = {"sender": shipment.ship_from, "recipient": shipment.ship_to}
+    return LabelDraft(utcnow(), addresses, shipment.ounces, shipment.dimensions)
+
+
+async def test_the_residential_indicator_is_the_carriers_once_it_checked_the_recipient():
+    draft = draft_of(SHIPMENT)
+    assert quoting.shipment_of(draft).residential is True  # no company named: a home
+
+    class Business:
+        async def check_recipient(self, shipment: Shipment) -> CheckedAddress:
+            return CheckedAddress(shipment.ship_to, residential=False)
+
+    checked = await quoting.check_recipient(quoter(Business()), draft)
+    draft.checked_recipient, draft.residential = checked.address, checked.residential
+    assert quoting.shipment_of(draft).residential is False
+    # Another recipient is not the one the carrier checked.
+    draft.addresses["recipient"] = replace(SHIPMENT.ship_to, street1="1 Broadway")
+    assert quoting.shipment_of(draft).residential is True
+    assert LabelDraft.from_dict(draft.to_dict()) == draft

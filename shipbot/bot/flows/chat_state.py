@@ -113,12 +113,16 @@ class ChatState(BaseModel):
     draft: StoredDraft | None = None
     role: Role = "sender"  # whose address is being entered or edited
     fields: Fields = {}  # the address being entered
+    # The fields of a pasted address still wrong or missing, asked in this order; the parsed
+    # card comes after the last.
+    asking: list[str] = []
     edit: Edit | None = None
     pending: Pending | None = None
     resume: Visited | None = None  # the last step of the label flow, where "Continue" goes
     pick_starts_label: bool = False  # the saved-address pick was opened from the entry screen
     block: Literal["sender", "recipient", "parcel"] | None = None  # edited from the review
     save_role: Role | None = None  # the address being saved to the book from the review
+    correction: Fields | None = None  # the carrier's form of the recipient, to confirm
     book: BookSection = Field(default_factory=BookSection)
     orders: OrdersSection = Field(default_factory=OrdersSection)
     balance: BalanceSection = Field(default_factory=BalanceSection)
@@ -172,6 +176,7 @@ class ChatState(BaseModel):
     def start_draft(self) -> LabelDraft:
         self.draft = LabelDraft(updated_at=utcnow())
         self.role, self.fields, self.edit, self.pending = "sender", {}, None, None
+        self.asking = []
         self.history = []
         self.section = Section.label
         return self.draft
@@ -179,6 +184,12 @@ class ChatState(BaseModel):
     def touch(self) -> None:
         if self.draft:
             self.draft.updated_at = utcnow()
+
+    @property
+    def has_progress(self) -> bool:
+        """The label draft holds something the user entered, which is lost if it is dropped."""
+        draft = self.draft
+        return draft is not None and bool(draft.addresses or draft.ounces or self.fields)
 
     @property
     def in_address_book(self) -> bool:

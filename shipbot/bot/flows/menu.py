@@ -9,7 +9,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
-from shipbot.bot.flows.chat_state import ChatState
+from shipbot.bot.flows.chat_state import ChatState, Section
+from shipbot.bot.flows.dialog import Dialog
+from shipbot.bot.flows.states import Label
 from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.runtime.scope import current_scope, reads_before_slow_calls
 from shipbot.bot.ui import keyboards, texts
@@ -46,11 +48,15 @@ async def help_command(message: Message, shop_defaults: ShopSettings) -> None:
     await show_help(message, shop_defaults)
 
 
-async def cancel(message: Message, state: FSMContext, user: User) -> None:
+async def cancel(message: Message, state: FSMContext, user: User, dialog: Dialog) -> None:
     if await state.get_state() is None:
         await show_menu(message, user, texts.nothing_to_cancel())
         return
     chat = await ChatState.load(state)
+    if chat.section is Section.label and chat.has_progress:
+        # What the user entered is not thrown away on one word: asked first, like Cancel.
+        await dialog.show(chat, Label.cancel_confirm)
+        return
     if chat.in_address_book:
         # Leaving the address book drops its edit, not the label draft kept aside.
         chat.edit = None

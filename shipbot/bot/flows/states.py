@@ -15,6 +15,7 @@ class Label(StatesGroup):
     review = State()
     review_block = State()
     save_label = State()
+    recipient_correction = State()  # the carrier corrected the recipient: use it or keep mine
     cancel_confirm = State()
 
 

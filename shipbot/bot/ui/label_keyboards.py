@@ -42,6 +42,18 @@ def navigation(*, skip: bool = False) -> InlineKeyboardMarkup:
     return _markup([button(_("⏭ Skip"), Nav(action="skip"))] if skip else [], _navigation_row())
 
 
+def field_answers(*, optional: bool, has_value: bool) -> InlineKeyboardMarkup:
+    """A field's buttons: Skip leaves an empty optional field empty; a field with a value
+    offers to keep it, and an optional one to clear it, rather than Skip wiping it."""
+    if has_value:
+        answers = [button(_("✅ Keep"), Nav(action="keep_value"))]
+        if optional:
+            answers.append(button(_("🧹 Clear"), Nav(action="clear")))
+    else:
+        answers = [button(_("⏭ Skip"), Nav(action="skip"))] if optional else []
+    return _markup(answers, _navigation_row())
+
+
 def entry(has_draft: bool, default_sender: tuple[int, str] | None, has_saved: bool):
     rows: list[Row] = []
     if has_draft:
@@ -87,6 +99,14 @@ def check_address() -> InlineKeyboardMarkup:
             button(_("✅ Correct"), AddressCheck(action="correct")),
             button(_("✏️ Edit"), AddressCheck(action="edit")),
         ],
+        _navigation_row(),
+    )
+
+
+def correction() -> InlineKeyboardMarkup:
+    return _markup(
+        [button(_("✅ Use the corrected address"), AddressCheck(action="use_suggested"))],
+        [button(_("✍️ Keep mine"), AddressCheck(action="keep_mine"))],
         _navigation_row(),
     )
 

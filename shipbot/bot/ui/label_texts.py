@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
@@ -10,6 +11,10 @@ from aiogram.utils.i18n import gettext as _
 from shipbot.domain.address import Address
 from shipbot.domain.draft import LabelDraft
 from shipbot.domain.parcel import Dimensions, describe_weight
+from shipbot.domain.phones import display_phone
+
+_CARD_FIELDS = ("name", "company", "street1", "street2", "city", "state", "zip", "phone")
+_HIDDEN_WHEN_EMPTY = ("company", "street2")
 
 
 def field_name(field: str) -> str:
@@ -35,14 +40,26 @@ def role_title(role: str) -> str:
 
 
 def address_lines(address: Address) -> str:
+    if address.phone:
+        address = replace(address, phone=display_phone(address.phone))
     return "\n".join(escape(line) for line in address.lines())
 
 
-def address_fields(fields: Mapping[str, str | None]) -> str:
-    order = ("name", "company", "street1", "street2", "city", "state", "zip", "phone")
-    return "\n".join(
-        f"{field_name(field)}: <b>{escape(fields.get(field) or '—')}</b>" for field in order
-    )
+def _shown_value(field: str, value: str) -> str:
+    return display_phone(value) if field == "phone" else value
+
+
+def address_fields(fields: Mapping[str, str | None], marked: Collection[str] = ()) -> str:
+    """The address card: one row per field, ⚠️ on the rows still to answer; an empty Company
+    or Line 2 row is left out unless it is marked."""
+    rows = []
+    for field in _CARD_FIELDS:
+        value, mark = fields.get(field), field in marked
+        if not value and not mark and field in _HIDDEN_WHEN_EMPTY:
+            continue
+        shown = escape(_shown_value(field, value)) if value else "—"
+        rows.append(f"{'⚠️ ' if mark else ''}{field_name(field)}: <b>{shown}</b>")
+    return "\n".join(rows)
 
 
 def parcel_lines(draft: LabelDraft) -> str:
@@ -74,7 +91,13 @@ def ask_address(role: str) -> str:
     )
 
 
-def ask_field(field: str, role: str) -> str:
+def current_value(field: str, value: str | None) -> str:
+    if not value:
+        return ""
+    return "\n" + _("Now: <b>{value}</b>").format(value=escape(_shown_value(field, value)))
+
+
+def ask_field(field: str, role: str, current: str | None = None) -> str:
     title = role_title(role)
     prompts = {
         "name": _("{title}: send the full name."),
@@ -84,16 +107,18 @@ def ask_field(field: str, role: str) -> str:
         "zip": _("{title}: send the ZIP code."),
         "phone": _("{title}: phone number? Send it, or press Skip."),
     }
-    return prompts[field].format(title=title)
+    return prompts[field].format(title=title) + current_value(field, current)
 
 
-def ask_city(zip_code: str, cities: list[str], state: str) -> str:
+def ask_city(zip_code: str, cities: list[str], state: str, current: str | None = None) -> str:
     if cities:
-        return _(
+        text = _(
             "ZIP code {zip} is in <b>{city}, {state}</b>. Press the right city, "
             "or send the city name."
         ).format(zip=escape(zip_code), city=escape(cities[0]), state=state)
-    return _("Send the city for ZIP code {zip}.").format(zip=escape(zip_code))
+    else:
+        text = _("Send the city for ZIP code {zip}.").format(zip=escape(zip_code))
+    return text + current_value("city", current)
 
 
 def confirm_value(field: str, value: str) -> str:
@@ -109,6 +134,13 @@ def check_address(role: str, fields: Mapping[str, str | None]) -> str:
     )
 
 
+def partial_address(role: str, fields: Mapping[str, str | None], marked: Collection[str]) -> str:
+    return _(
+        "<b>{title}</b>: I read this much of the address. "
+        "Please answer for the rows marked ⚠️, one at a time.\n\n{fields}"
+    ).format(title=role_title(role), fields=address_fields(fields, marked))
+
+
 def parsed_notes(transliterated: bool, city_from_zip: bool) -> str | None:
     notes = []
     if transliterated:
@@ -118,8 +150,22 @@ def parsed_notes(transliterated: bool, city_from_zip: bool) -> str | None:
     return "\n".join(notes) or None
 
 
+def recipient_correction(written: Address, suggested: Address, changed: Collection[str]) -> str:
+    return _(
+        "<b>The carrier corrected the recipient address</b> (changes marked ⚠️):\n\n"
+        "{suggested}\n\nYou wrote:\n{written}\n\nUse the corrected address?"
+    ).format(suggested=address_fields(suggested.to_dict(), changed), written=address_lines(written))
+
+
 def choose_field() -> str:
     return _("Which field do you want to change?")
+
+
+def address_first_with_draft() -> str:
+    return _(
+        "That looks like an address. You have an unfinished label: continue it, or start a "
+        "new label and paste the address again."
+    )
 
 
 def pick_saved(role: str) -> str:

@@ -26,6 +26,15 @@ class Shipment:
 
 
 @dataclass(frozen=True)
+class CheckedAddress:
+    """The recipient as the carrier would deliver to it: its standard form of the address
+    (the one sent when it had nothing to correct) and whether it is a home."""
+
+    address: Address
+    residential: bool | None  # None: the carrier could not tell
+
+
+@dataclass(frozen=True)
 class CarrierService:
     carrier_id: str  # the provider's id of the carrier account ("se-123456")
     carrier_code: str  # "usps" | "ups" | "fedex"
@@ -152,6 +161,10 @@ class CarrierProvider(Protocol):
 
     async def quote(self, shipment: Shipment) -> list[Rate]:
         """Every rate for the shipment; raises a CarrierError when there is none to show."""
+
+    async def check_recipient(self, shipment: Shipment) -> CheckedAddress:
+        """The carrier's validation of the shipment's recipient address before rates are
+        shown; raises InvalidAddress when it cannot be delivered to."""
 
     async def buy_label(self, rate: Rate, shipment: Shipment) -> PurchasedLabel:
         """Buys exactly once: never retried blindly, since a retry could buy a second label."""

@@ -32,6 +32,7 @@ from shipbot.providers.carriers.base import (
     CarrierError,
     CarrierService,
     CarrierUnavailable,
+    CheckedAddress,
     InvalidAddress,
     LabelDownloadFailed,
     NoRates,
@@ -175,11 +176,8 @@ class ShipStationCarrier:
 
     async def quote(self, shipment: Shipment) -> list[Rate]:
         services = await self.list_services()
-        carrier_ids = list(dict.fromkeys(s.carrier_id for s in services))
-        if not carrier_ids:
-            raise UnknownCarrierError("No carrier account is connected to ShipStation.")
         names = {s.carrier_id: s.carrier_name for s in services}
-        rate_options = {"carrier_ids": carrier_ids}
+        rate_options = {"carrier_ids": _carrier_ids(services)}
         body = {"rate_options": rate_options, "shipment": _shipment(shipment, self._phone)}
         answer = _json(await self._read("POST", "/rates", body)).get("rate_response") or {}
         rates = [r for r in (_rate(raw, names) for raw in answer.get("rates") or []) if r]
@@ -193,6 +191,18 @@ class ShipStationCarrier:
         raise NoRates(
             _message(_invalid_rate_errors(answer)) or "No service can carry this shipment."
         )
+
+    async def check_recipient(self, shipment: Shipment) -> CheckedAddress:
+        """v2 has no address validation endpoint: a rates request with `validate_and_clean`
+        validates the ship_to and answers with the shipment, its ship_to cleaned."""
+        body = {
+            "rate_options": {"carrier_ids": _carrier_ids(await self.list_services())},
+            "shipment": {
+                **_shipment(shipment, self._phone),
+                "validate_address": "validate_and_clean",
+            },
+        }
+        return _checked_recipient(_json(await self._read("POST", "/rates", body)), shipment.ship_to)
 
     async def buy_label(self, rate: Rate, shipment: Shipment) -> PurchasedLabel:
         path = f"/labels/rates/{quote_segment(rate.rate_id, safe='')}"
@@ -339,6 +349,13 @@ class ShipStationCarrier:
         return url.is_relative_url or same_origin
 
 
+def _carrier_ids(services: list[CarrierService]) -> list[str]:
+    carrier_ids = list(dict.fromkeys(s.carrier_id for s in services))
+    if not carrier_ids:
+        raise UnknownCarrierError("No carrier account is connected to ShipStation.")
+    return carrier_ids
+
+
 # --- request bodies ---------------------------------------------------------------------------
 
 
@@ -395,6 +412,38 @@ def _shipment(shipment: Shipment, shipper_phone: str) -> dict[str, Any]:
 
 
 # --- answers ----------------------------------------------------------------------------------
+
+
+_RESIDENTIAL = {"yes": True, "no": False}
+
+
+def _checked_recipient(answer: dict[str, Any], sent: Address) -> CheckedAddress:
+    """The cleaned ship_to of a validating rates answer: its `address_validation` result when
+    the answer has one (its matched address, or InvalidAddress with its messages on "error"),
+    else the answer's ship_to. The name and phone stay the user's: validation is about where."""
+    validation = answer.get("address_validation") or {}
+    if validation.get("status") == "error":
+        messages = [m for m in validation.get("messages") or [] if isinstance(m, dict)]
+        raise InvalidAddress(_message(messages) or "The carrier could not find this address.")
+    errors = (answer.get("rate_response") or {}).get("errors") or []
+    if any(_is_address_error(e) for e in errors if isinstance(e, dict)):
+        raise _error_from(errors)
+    cleaned = validation.get("matched_address") or answer.get("ship_to")
+    if not isinstance(cleaned, dict):
+        return CheckedAddress(sent, None)
+    address = Address(
+        name=sent.name,
+        company=_clean(cleaned.get("company_name")) or sent.company,
+        street1=_clean(cleaned.get("address_line1")) or sent.street1,
+        street2=(_clean(cleaned["address_line2"]) or None)
+        if "address_line2" in cleaned
+        else sent.street2,
+        city=_clean(cleaned.get("city_locality")) or sent.city,
+        state=_clean(cleaned.get("state_province")) or sent.state,
+        zip=_clean(cleaned.get("postal_code")) or sent.zip,
+        phone=sent.phone,
+    )
+    return CheckedAddress(address, _RESIDENTIAL.get(cleaned.get("address_residential_indicator")))
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -1,6 +1,8 @@
+from dataclasses import replace
+
 import pytest
 
-from shipbot.domain.address import ADDRESS_FIELDS, Address
+from shipbot.domain.address import ADDRESS_FIELDS, Address, corrected_fields
 
 FULL = Address(
     name="John Smith",
@@ -52,3 +54,21 @@ def test_from_dict_requires_the_required_fields():
     del data["zip"]
     with pytest.raises(KeyError):
         Address.from_dict(data)
+
+
+def test_a_carrier_answering_in_capitals_corrects_nothing():
+    capitals = replace(FULL, street1="215 CLAYTON ST", street2="APT 4", city="SAN FRANCISCO")
+    assert corrected_fields(FULL, capitals) == ()
+    assert (
+        corrected_fields(replace(FULL, city="Winston-Salem"), replace(FULL, city="WINSTON SALEM"))
+        == ()
+    )
+
+
+def test_a_changed_word_a_zip4_or_a_unit_moved_is_a_correction():
+    assert corrected_fields(FULL, replace(FULL, street1="215 Clayton Ave")) == ("street1",)
+    assert corrected_fields(FULL, replace(FULL, zip="94117-1234")) == ("zip",)
+    merged = replace(FULL, street1="215 CLAYTON ST APT 4", street2=None)
+    assert corrected_fields(FULL, merged) == ("street1", "street2")
+    # Name and phone are not the carrier's to correct.
+    assert corrected_fields(FULL, replace(FULL, name="J SMITH", phone=None)) == ()

@@ -1,6 +1,6 @@
 import pytest
 
-from shipbot.domain.phones import clean_phone
+from shipbot.domain.phones import clean_phone, display_phone
 from tests.unit.domain._support import rejection
 
 
@@ -53,3 +53,11 @@ def test_clean_phone_accepts(text, value):
 )
 def test_clean_phone_rejects(text, problem):
     assert rejection(clean_phone, text) == ("phone", problem, {})
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("+14155550100", "+1 415-555-0100"), ("+17875550100", "+1 787-555-0100"), ("", "")],
+)
+def test_a_stored_number_is_shown_the_way_people_read_it(stored, shown):
+    assert display_phone(stored) == shown

@@ -248,6 +248,41 @@ async def test_accepts_any_city_usps_accepts_for_the_zip_in_any_case() -> None:
     assert await quote(shipment(ship_from=brooklyn))
 
 
+@pytest.mark.parametrize(
+    ("city", "zip_code", "state"),
+    [
+        ("Winston-Salem", "27101", "NC"),
+        ("Coeur d'Alene", "83814", "ID"),
+        ("St. Louis", "63101", "MO"),
+    ],
+)
+async def test_accepts_a_city_written_as_entry_accepts_it(city, zip_code, state) -> None:
+    """Hyphens, apostrophes and St. for Saint: the data's "Winston Salem" is the same city."""
+    sender = Address("Bo Li", "1 Main St", city, state, zip_code)
+    assert await quote(shipment(ship_from=sender))
+
+
+async def test_the_recipient_check_standardises_the_suffix_and_the_city() -> None:
+    written = replace(NYC, street1="350 Fifth Avenue", city="new york", company=None)
+    checked = await SandboxCarrier().check_recipient(shipment(ship_to=written))
+    assert checked.address == replace(written, street1="350 Fifth Ave", city="New York")
+    assert checked.residential is True
+    for_a_company = await SandboxCarrier().check_recipient(shipment(ship_to=NYC))
+    assert for_a_company.address == NYC and for_a_company.residential is False
+
+
+async def test_the_recipient_check_leaves_a_street_word_before_the_suffix() -> None:
+    written = Address("Bo Li", "1 Court Street", "Brooklyn", "NY", "11201")
+    checked = await SandboxCarrier().check_recipient(shipment(ship_to=written))
+    assert checked.address.street1 == "1 Court St"
+
+
+async def test_the_recipient_check_refuses_what_a_quote_would() -> None:
+    with pytest.raises(InvalidAddress) as caught:
+        await SandboxCarrier().check_recipient(shipment(ship_to=replace(NYC, city="Brooklyn")))
+    assert "the city BROOKLYN does not match ZIP code 10118" in caught.value.message
+
+
 async def test_quote_waits_the_simulated_latency() -> None:
     started = time.perf_counter()
     await SandboxCarrier(latency_seconds=0.05).quote(shipment())

@@ -750,3 +750,119 @@ async def test_find_label_whose_pdf_fails_is_left_for_the_next_round(carrier, ro
         await carrier.find_label(rate_for(), SHIPMENT)
 
     assert raised.value.label_id == "se-label-123456"
+
+
+# --- the recipient's check before rates ---------------------------------------------------------
+
+
+def validated(ship_to: dict, **extra) -> dict:
+    """A validating rates answer: the shipment with its ship_to as ShipStation cleaned it."""
+    return {
+        **fx.rates_answer(rates=fx.RATES_OK["rate_response"]["rates"]),
+        "ship_to": ship_to,
+        **extra,
+    }
+
+
+CLEANED_TO = {
+    "name": "JOHN DOE",
+    "phone": fx.SHIPPER_PHONE,
+    "address_line1": "525 S WINCHESTER BLVD",
+    "city_locality": "SAN JOSE",
+    "state_province": "CA",
+    "postal_code": "95128-2588",
+    "country_code": "US",
+    "address_residential_indicator": "no",
+}
+
+
+async def test_the_recipient_check_asks_to_validate_and_clean_the_ship_to(
+    carrier, router, carriers_route
+):
+    route = router.post(f"{fx.API}/rates").mock(return_value=reply(validated(CLEANED_TO)))
+
+    await carrier.check_recipient(SHIPMENT)
+
+    body = json.loads(route.calls.last.request.content)
+    assert body["shipment"]["validate_address"] == "validate_and_clean"
+    assert body["rate_options"] == {"carrier_ids": ["se-100001", "se-100002"]}
+    assert body["shipment"]["ship_to"]["address_line1"] == "525 S Winchester Blvd"
+    # An ordinary quote does not ask for it.
+    await carrier.quote(SHIPMENT)
+    assert "validate_address" not in json.loads(route.calls.last.request.content)["shipment"]
+
+
+async def test_the_recipient_check_reads_the_cleaned_ship_to_and_its_residential_indicator(
+    carrier, router, carriers_route
+):
+    router.post(f"{fx.API}/rates").mock(return_value=reply(validated(CLEANED_TO)))
+
+    checked = await carrier.check_recipient(SHIPMENT)
+
+    assert checked.address == Address(
+        name="John Doe",  # the user's name and phone, not the carrier's capitals
+        street1="525 S WINCHESTER BLVD",
+        city="SAN JOSE",
+        state="CA",
+        zip="95128-2588",
+    )
+    assert checked.residential is False
+
+
+@pytest.mark.parametrize(("indicator", "residential"), [("yes", True), ("unknown", None)])
+async def test_the_residential_indicator_is_the_carriers_or_unknown(
+    carrier, router, carriers_route, indicator, residential
+):
+    ship_to = {**CLEANED_TO, "address_residential_indicator": indicator}
+    router.post(f"{fx.API}/rates").mock(return_value=reply(validated(ship_to)))
+
+    assert (await carrier.check_recipient(SHIPMENT)).residential is residential
+
+
+async def test_a_matched_address_is_preferred_to_the_ship_to(carrier, router, carriers_route):
+    matched = {**CLEANED_TO, "address_line1": "525 SOUTH WINCHESTER BLVD"}
+    result = {"status": "verified", "original_address": CLEANED_TO, "matched_address": matched}
+    answer = validated(CLEANED_TO, address_validation={**result, "messages": []})
+    router.post(f"{fx.API}/rates").mock(return_value=reply(answer))
+
+    checked = await carrier.check_recipient(SHIPMENT)
+
+    assert checked.address.street1 == "525 SOUTH WINCHESTER BLVD"
+
+
+async def test_a_validation_error_is_invalid_address_with_its_message(
+    carrier, router, carriers_route
+):
+    message = {
+        "code": "a1004",
+        "message": "Address not found",
+        "type": "error",
+        "detail_code": "address_not_found",
+    }
+    result = {"status": "error", "original_address": CLEANED_TO, "matched_address": None}
+    answer = validated(CLEANED_TO, address_validation={**result, "messages": [message]})
+    router.post(f"{fx.API}/rates").mock(return_value=reply(answer))
+
+    with pytest.raises(InvalidAddress) as raised:
+        await carrier.check_recipient(SHIPMENT)
+
+    assert raised.value.message == "Address not found"
+
+
+async def test_an_address_error_in_the_rates_is_invalid_address(carrier, router, carriers_route):
+    router.post(f"{fx.API}/rates").mock(
+        return_value=reply(fx.rates_answer(errors=[fx.ADDRESS_ERROR]))
+    )
+
+    with pytest.raises(InvalidAddress):
+        await carrier.check_recipient(SHIPMENT)
+
+
+async def test_an_answer_without_a_ship_to_keeps_the_address_as_sent(
+    carrier, router, carriers_route
+):
+    router.post(f"{fx.API}/rates").mock(return_value=reply(fx.RATES_OK))
+
+    checked = await carrier.check_recipient(SHIPMENT)
+
+    assert (checked.address, checked.residential) == (RECIPIENT, None)

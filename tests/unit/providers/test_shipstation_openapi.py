@@ -123,6 +123,7 @@ async def test_every_request_the_client_sends_fits_the_document(document_api) ->
 
     await carrier.quote(SHIPMENT)
     await carrier.quote(no_phones)
+    await carrier.check_recipient(SHIPMENT)  # validate_address in the rates request
     await carrier.buy_label(EXAMPLE_RATE, SHIPMENT)
     await carrier.find_label(EXAMPLE_RATE, SHIPMENT)
     await carrier.void_label("se-123456")
@@ -282,6 +283,17 @@ async def test_a_balance_sent_as_a_money_object_is_read_in_dollars_only(
     (account,) = await carrier.list_carrier_accounts()
 
     assert account.balance_cents == cents
+
+
+async def test_the_documents_rates_answer_gives_the_checked_recipient(document_api) -> None:
+    api, carrier = document_api
+    example_ship_to = api.answers[("POST", "/v2/rates")]["ship_to"]
+
+    checked = await carrier.check_recipient(SHIPMENT)
+
+    assert checked.address.street1 == example_ship_to["address_line1"]
+    assert checked.address.zip == example_ship_to["postal_code"]
+    assert checked.address.name == SHIPMENT.ship_to.name  # the name stays the user's
 
 
 async def test_the_documents_rates_are_read(document_api) -> None:

@@ -22,7 +22,9 @@ from shipbot.bot.flows.states import Field, Label
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import AddressCheck, CityPick, EditField, Nav, UseSaved
-from shipbot.domain.address_parsing import looks_like_full_address, parse_address
+from shipbot.bot.ui.rejections import rejection_text
+from shipbot.domain.address_parsing import PartialAddress, looks_like_full_address, parse_partial
+from shipbot.domain.errors import Rejected
 from shipbot.domain.phones import clean_phone
 from shipbot.domain.states import clean_state
 from shipbot.domain.text_fields import (
@@ -78,8 +80,9 @@ async def _ask_city(chat: ChatState, user_id: int):
     zip_code = chat.address["zip"]
     info = lookup(zip_code[:5])
     choices = [f"{city}, {info.state}" for city in cities_for(zip_code)] if info else []
+    current = chat.address.get("city")
     return (
-        texts.ask_city(zip_code, cities_for(zip_code), info.state if info else ""),
+        texts.ask_city(zip_code, cities_for(zip_code), info.state if info else "", current),
         keyboards.cities(choices),
     )
 
@@ -107,7 +110,10 @@ async def _ask_address(chat: ChatState, user_id: int):
 
 def _ask_field(field: str) -> Renderer:
     async def ask(chat: ChatState, user_id: int):
-        return texts.ask_field(field, chat.role), keyboards.navigation(skip=FIELDS[field].skip)
+        current = chat.address.get(field)
+        return texts.ask_field(field, chat.role, current), keyboards.field_answers(
+            optional=FIELDS[field].skip, has_value=bool(current)
+        )
 
     return ask
 
@@ -156,14 +162,39 @@ async def store_field(dialog: Dialog, chat: ChatState, field: str, value: str | 
     chat.pending = None
     if spec.ends_edit and chat.edit:
         await finish_edit(dialog, chat)
+    elif field in chat.asking:
+        await _ask_next_problem(dialog, chat, field, remember)
     elif spec.then is None:
         await address_complete(dialog, chat)
     else:
         await dialog.show(chat, FIELDS[spec.then].step, remember=remember)
 
 
-async def accept_field(dialog: Dialog, field: str, text: str) -> None:
-    chat = await dialog.load()
+async def _ask_next_problem(dialog: Dialog, chat: ChatState, answered: str, remember: bool):
+    """After a field of a pasted address was answered: the next one still wrong, else the card.
+
+    A new ZIP keeps the city written in the paste when it is one of the new ZIP's cities,
+    and asks for the city otherwise."""
+    asking = chat.asking
+    if answered == "zip" and "city" not in asking:
+        try:
+            chat.address["city"] = check_city(chat.address["zip"], chat.address.get("city") or "")
+            chat.address["state"] = lookup(chat.address["zip"][:5]).state
+        except Rejected:
+            asking.insert(asking.index("zip") + 1, "city")
+    later = asking[asking.index(answered) + 1 :]
+    step = FIELDS[later[0]].step if later else Label.check_address
+    await dialog.show(chat, step, remember=remember)
+
+
+def _asked_fields(problems: tuple[str, ...]) -> list[str]:
+    """The fields to ask, in the order field-by-field entry asks them; the state comes with
+    the city, from the ZIP."""
+    wanted = set(problems) | ({"city"} if "state" in problems else set())
+    return [field for field in FIELDS if field in wanted]
+
+
+async def accept_field(dialog: Dialog, chat: ChatState, field: str, text: str) -> None:
     rule = FIELDS[field].rule
     accepted = await dialog.cleaned(lambda answer: rule(answer, chat.address), text)
     if accepted is None:
@@ -175,34 +206,56 @@ async def accept_field(dialog: Dialog, field: str, text: str) -> None:
     await store_field(dialog, chat, field, accepted.value)
 
 
+async def take_paste(dialog: Dialog, chat: ChatState, text: str, *, remember: bool) -> None:
+    """A whole pasted address: its card to check, or, when some fields are wrong or missing,
+    the card with those marked and the question for the first of them; everything right in
+    the paste is kept. Two addresses in one message are refused as a whole."""
+    partial: PartialAddress | None = await dialog.cleaned(parse_partial, text)
+    if partial is None:
+        return
+    chat.address = dict(partial.fields)
+    chat.asking = _asked_fields(partial.problems)
+    notes = texts.parsed_notes(partial.transliterated, partial.city_from_zip)
+    if not chat.asking:
+        await dialog.show(chat, Label.check_address, intro=notes, remember=remember)
+        return
+    first = chat.asking[0]
+    problem = partial.invalid.get(first)
+    intro = "\n\n".join(
+        part
+        for part in (
+            texts.partial_address(chat.role, chat.address, partial.problems),
+            notes,
+            problem and rejection_text(problem),
+        )
+        if part
+    )
+    await dialog.show(chat, FIELDS[first].step, intro=intro, remember=remember)
+
+
 async def address_given(message: Message, dialog: Dialog, raw_state: str) -> None:
     """A whole pasted address; on the address step, anything else starts with the name.
 
     Pasting again while checking a parsed address replaces it.
     """
     checking = raw_state == Label.check_address.state
-    if not looks_like_full_address(message.text):
-        if checking:
-            await dialog.reask(texts.use_buttons())
-        else:
-            await accept_field(dialog, "name", message.text)
-        return
-    parsed = await dialog.cleaned(parse_address, message.text)
-    if parsed is None:
-        return
     chat = await dialog.load()
-    chat.address = parsed.address.to_dict()
-    intro = texts.parsed_notes(parsed.transliterated, parsed.city_from_zip)
-    await dialog.show(chat, Label.check_address, intro=intro, remember=not checking)
+    if looks_like_full_address(message.text):
+        await take_paste(dialog, chat, message.text, remember=not checking)
+    elif checking:
+        await dialog.reask(texts.use_buttons())
+    else:
+        chat.asking = []
+        await accept_field(dialog, chat, "name", message.text)
 
 
 async def field_given(message: Message, dialog: Dialog, raw_state: str) -> None:
-    await accept_field(dialog, FIELD_OF_STEP[raw_state], message.text)
+    await accept_field(dialog, await dialog.load(), FIELD_OF_STEP[raw_state], message.text)
 
 
 async def value_retyped(message: Message, dialog: Dialog) -> None:
     chat = await dialog.load()
-    await accept_field(dialog, chat.pending.field, message.text)
+    await accept_field(dialog, chat, chat.pending.field, message.text)
 
 
 async def value_confirmed(query: CallbackQuery, dialog: Dialog) -> None:
@@ -223,7 +276,20 @@ async def city_picked(
 
 
 async def field_skipped(query: CallbackQuery, dialog: Dialog, raw_state: str) -> None:
+    """Skip on an empty optional field, or Clear on one with a value."""
     await store_field(dialog, await dialog.load(), FIELD_OF_STEP[raw_state], None)
+
+
+async def field_kept(
+    query: CallbackQuery, dialog: Dialog, raw_state: str, callback_answer: CallbackAnswer
+) -> None:
+    chat = await dialog.load()
+    field = FIELD_OF_STEP[raw_state]
+    value = chat.address.get(field)
+    if not value:
+        callback_answer.text = texts.use_buttons()
+        return
+    await store_field(dialog, chat, field, value)
 
 
 # --- confirming, correcting and choosing addresses -----------------------------------------
@@ -278,8 +344,10 @@ def build_router() -> Router:
     on_message(value_retyped, Field.confirm_value, ANSWER)
     on_button(value_confirmed, Field.confirm_value, AddressCheck.filter(F.action == "keep_value"))
     on_button(city_picked, Field.city, CityPick.filter())
-    skippable = (spec.step for spec in FIELDS.values() if spec.skip)
-    on_button(field_skipped, StateFilter(*skippable), Nav.filter(F.action == "skip"))
+    skippable = StateFilter(*(spec.step for spec in FIELDS.values() if spec.skip))
+    on_button(field_skipped, skippable, Nav.filter(F.action.in_({"skip", "clear"})))
+    typed = StateFilter(*(spec.step for field, spec in FIELDS.items() if field != "city"))
+    on_button(field_kept, typed, Nav.filter(F.action == "keep_value"))
     on_button(address_correct, Label.check_address, AddressCheck.filter(F.action == "correct"))
     on_button(address_edit, Label.check_address, AddressCheck.filter(F.action == "edit"))
     on_button(field_chosen, Label.choose_field, EditField.filter(F.field.in_(FIELDS)))

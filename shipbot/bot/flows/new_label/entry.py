@@ -12,26 +12,23 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from shipbot.bot.flows.chat_state import ChatState, Section
-from shipbot.bot.flows.dialog import Dialog, Event, db
+from shipbot.bot.flows.dialog import ANSWER, Dialog, Event, db
 from shipbot.bot.flows.menu import show_menu
+from shipbot.bot.flows.new_label.address import take_paste
 from shipbot.bot.flows.new_label.progress import continue_draft
 from shipbot.bot.flows.states import Label, step_named
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import EntryChoice, MenuAction
 from shipbot.db.models import utcnow
+from shipbot.domain.address_parsing import looks_like_full_address
 from shipbot.services.address_book import list_addresses
-
-
-def _has_progress(chat: ChatState) -> bool:
-    draft = chat.draft
-    return draft is not None and bool(draft.addresses or draft.ounces or chat.fields)
 
 
 async def _entry(chat: ChatState, user_id: int):
     saved = await list_addresses(db(), user_id)
     default = next(((entry.id, entry.label) for entry in saved if entry.is_default_sender), None)
-    has_draft = _has_progress(chat)
+    has_draft = chat.has_progress
     return texts.entry(has_draft), keyboards.entry(has_draft, default, bool(saved))
 
 
@@ -40,11 +37,25 @@ SCREENS = {Label.entry: _entry}
 
 async def new_label(event: Event, dialog: Dialog) -> None:
     chat = await dialog.load()
-    if _has_progress(chat) or await list_addresses(db(), event.from_user.id):
+    if chat.has_progress or await list_addresses(db(), event.from_user.id):
         await dialog.enter(chat, Section.label, Label.entry)
         return
     chat.start_draft()
     await dialog.enter(chat, Section.label, Label.address)
+
+
+async def address_first(message: Message, dialog: Dialog) -> None:
+    """An address sent outside any flow starts a new label with it as the sender; with an
+    unfinished draft the entry screen asks first, so the draft is not lost unseen."""
+    chat = await dialog.load()
+    if chat.has_progress:
+        await dialog.enter(chat, Section.label, Label.entry, intro=texts.address_first_with_draft())
+        return
+    chat.start_draft()
+    # The paste is the answer to the sender's address step, where Back returns.
+    await dialog.state.set_state(Label.address)
+    await chat.save(dialog.state)
+    await take_paste(dialog, chat, message.text, remember=True)
 
 
 async def resume(query: CallbackQuery, dialog: Dialog) -> None:
@@ -98,6 +109,9 @@ class DraftExpiry(BaseMiddleware):
 def build_router() -> Router:
     router = Router(name="label-entry")
     router.message.register(new_label, Command("new"))
+    router.message.register(
+        address_first, StateFilter(None), ANSWER, F.text.func(looks_like_full_address)
+    )
     router.callback_query.register(new_label, MenuAction.filter(F.action == "new_label"))
     router.callback_query.register(resume, Label.entry, EntryChoice.filter(F.choice == "resume"))
     router.callback_query.register(

@@ -42,6 +42,7 @@ async def continue_draft(dialog: Dialog, chat: ChatState, intro: str | None = No
 
 async def address_complete(dialog: Dialog, chat: ChatState) -> None:
     chat.draft.addresses[chat.role] = Address.from_dict(chat.address)
+    chat.asking = []
     await continue_draft(dialog, chat)
 
 

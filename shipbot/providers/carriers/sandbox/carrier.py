@@ -18,10 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from shipbot.domain.address import Address
-from shipbot.domain.zip_data import ZipInfo, cities_for, lookup
+from shipbot.domain.zip_data import ZipInfo, lookup, zip_city
 from shipbot.providers.carriers.base import (
     CarrierAccount,
     CarrierService,
+    CheckedAddress,
     InvalidAddress,
     NoRates,
     PurchasedLabel,
@@ -31,7 +32,7 @@ from shipbot.providers.carriers.base import (
     UnknownCarrierError,
     VoidResult,
 )
-from shipbot.providers.carriers.sandbox import labels, tracking
+from shipbot.providers.carriers.sandbox import labels, standard, tracking
 from shipbot.providers.carriers.sandbox.catalog import ACCOUNTS, BY_CODE, SERVICES
 from shipbot.providers.carriers.sandbox.purchases import PurchaseRecords
 from shipbot.providers.carriers.sandbox.rating import TARIFFS, rate, zone_between
@@ -61,10 +62,6 @@ def shipment_key(shipment: Shipment) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _city_key(city: str) -> str:
-    return " ".join(city.upper().replace(".", " ").split())  # "St. Thomas" = "ST THOMAS"
-
-
 def _check_address(address: Address, role: str) -> ZipInfo:
     """What a carrier's address check says: the ZIP exists and the state and city match it."""
     zip5 = address.zip[:5]
@@ -77,7 +74,9 @@ def _check_address(address: Address, role: str) -> ZipInfo:
             f"{role} address: the state {address.state.upper()} does not match "
             f"ZIP code {zip5} ({where})."
         )
-    if _city_key(address.city) not in {_city_key(c) for c in cities_for(zip5)}:
+    # The same reading of a city as at entry: "Winston-Salem" and "St. Thomas" are the data's
+    # "Winston Salem" and "Saint Thomas".
+    if zip_city(zip5, address.city) is None:
         raise InvalidAddress(
             f"{role} address: the city {address.city.upper()} does not match "
             f"ZIP code {zip5} ({where})."
@@ -133,6 +132,11 @@ class SandboxCarrier:
     async def _round_trip(self) -> None:
         if self._latency > 0:
             await asyncio.sleep(self._latency)  # what a real carrier's round trip costs
+
+    async def check_recipient(self, shipment: Shipment) -> CheckedAddress:
+        await self._round_trip()
+        _check_address(shipment.ship_to, "Recipient")
+        return standard.checked(shipment.ship_to)
 
     async def quote(self, shipment: Shipment) -> list[Rate]:
         await self._round_trip()
