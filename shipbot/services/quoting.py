@@ -100,6 +100,28 @@ class PriceChanged:
     index: int
 
 
+@dataclass(frozen=True)
+class RateOption:
+    """A rate as the rates screen offers it: its index in the quote, and whether it is the
+    cheapest or the fastest of the quote (both, when one rate is)."""
+
+    index: int
+    rate: PricedRate
+    cheapest: bool
+    fastest: bool
+
+
+def rate_options(rates: list[PricedRate]) -> list[RateOption]:
+    """The quote's rates cheapest first; the fastest is the cheapest of the quickest ones."""
+    order = sorted(range(len(rates)), key=lambda i: (rates[i].price_cents, i))
+    timed = [i for i in order if rates[i].delivery_days is not None]
+    fastest = min(timed, key=lambda i: rates[i].delivery_days) if timed else None
+    return [
+        RateOption(index=i, rate=rates[i], cheapest=i == order[0], fastest=i == fastest)
+        for i in order
+    ]
+
+
 class RateGone(Exception):
     """The service chosen from an expired quote is no longer offered; `quote` is the new one."""
 

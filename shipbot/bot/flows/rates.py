@@ -52,10 +52,10 @@ PROBLEMS = {
 
 async def _rates(chat: ChatState, user_id: int):
     quote = await quoting.find_quote(db(), user_id, chat.rates.quote_id)
-    rates = quoting.rates_of(quote)
+    options = quoting.rate_options(quoting.rates_of(quote))
     minutes = max(1, math.ceil((quote.expires_at - utcnow()).total_seconds() / 60))
     shipment = quoting.shipment_from_dict(quote.shipment)
-    return texts.rates(shipment, rates, minutes), keyboards.rates(quote.id, rates)
+    return texts.rates(shipment, minutes), keyboards.rates(quote.id, options)
 
 
 async def _problem(chat: ChatState, user_id: int):

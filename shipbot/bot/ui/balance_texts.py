@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
+from shipbot.bot.ui import dates
 from shipbot.db.models import Invoice, LedgerEntry
 from shipbot.domain.ledger import EntryKind
 from shipbot.domain.money import TOP_UP_MAX_CENTS, TOP_UP_MIN_CENTS, format_usd
 from shipbot.providers.payments.base import PaymentStatus
-
-
-def _when(moment) -> str:
-    return moment.strftime("%d.%m %H:%M UTC")
 
 
 def entry_kind(kind: str) -> str:
@@ -30,7 +27,7 @@ def balance(balance_cents: int, entries: list[LedgerEntry]) -> str:
     if entries:
         lines.append("\n" + _("Last operations:"))
         lines += [
-            f"{_when(entry.created_at)} · {entry_kind(entry.kind)} · "
+            f"{dates.moment(entry.created_at)} · {entry_kind(entry.kind)} · "
             f"{'+' if entry.amount_cents > 0 else ''}{format_usd(entry.amount_cents)}"
             for entry in entries
         ]
@@ -76,14 +73,14 @@ def invoice(invoice: Invoice) -> str:
         ).format(
             received=format_usd(invoice.received_cents),
             amount=amount,
-            expires=_when(invoice.expires_at),
+            expires=dates.moment(invoice.expires_at),
         )
     if status == PaymentStatus.EXPIRED:
         return _("⌛ The invoice for {amount} expired. Nothing was charged.").format(amount=amount)
     return _(
         "<b>Top-up {amount}</b>\nInvoice {invoice}. Pay before {expires}; your balance is "
         "credited as soon as the payment arrives."
-    ).format(amount=amount, invoice=invoice.id, expires=_when(invoice.expires_at))
+    ).format(amount=amount, invoice=invoice.id, expires=dates.moment(invoice.expires_at))
 
 
 def top_up_news(invoice: Invoice, credited_cents: int, balance_cents: int) -> str | None:

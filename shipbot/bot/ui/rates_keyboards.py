@@ -10,10 +10,10 @@ from aiogram.utils.i18n import gettext as _
 from shipbot.bot.ui import purchase_texts
 from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction
-from shipbot.bot.ui.rates_texts import by_carrier, rate_button
+from shipbot.bot.ui.rates_texts import rate_button
 
 if TYPE_CHECKING:
-    from shipbot.services.quoting import PricedRate
+    from shipbot.services.quoting import RateOption
 
 
 def _cancel_row() -> list[InlineKeyboardButton]:
@@ -23,12 +23,10 @@ def _cancel_row() -> list[InlineKeyboardButton]:
     ]
 
 
-def rates(quote_id: str, rates: list[PricedRate]) -> InlineKeyboardMarkup:
-    index = {rate.rate_id: number for number, rate in enumerate(rates)}
+def rates(quote_id: str, options: list[RateOption]) -> InlineKeyboardMarkup:
     rows = [
-        [button(rate_button(rate), RatePick(quote_id=quote_id, index=index[rate.rate_id]))]
-        for _carrier, group in by_carrier(rates)
-        for rate in group
+        [button(rate_button(option), RatePick(quote_id=quote_id, index=option.index))]
+        for option in options
     ]
     rows.append(
         [

@@ -1,0 +1,60 @@
+"""Screens that explain themselves (issue 11 §3): dates with the month's name in the user's
+language, rates shown once each, payment, balance, orders, the address book and help."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from tests.dialogue.steps import pay_the_invoice, rate_buttons, reach_review_by_pasting
+from tests.support.dialogue import cents
+from tests.support.inprocess import Dialogue
+
+NUMERIC_DATE = re.compile(r"(?<![\d$.,])\d{1,2}\.\d{1,2}(?!\d)")
+EN_MOMENT = re.compile(r"[A-Z][a-z]{2} \d{1,2}, 20\d\d, \d\d:\d\d UTC")
+RU_MOMENT = re.compile(r"\d{1,2} [а-я]{3,4}\.? 20\d\d\s?г\., \d\d:\d\d UTC")
+
+
+async def test_dates_name_the_month_in_the_users_language(emulator, bot):
+    for name, language, moment in (("Ann", "en", EN_MOMENT), ("Ivan", "ru", RU_MOMENT)):
+        talk = Dialogue(emulator, emulator.create_user(name, language_code=language))
+        await talk.say("/balance")
+        await talk.press(talk.buttons()[0])  # Top up
+        invoice = await talk.press("$25.00")
+        assert moment.search(invoice["text"]), invoice["text"]
+        await pay_the_invoice(invoice)
+        await talk.chat.wait_for_text("$25.00")
+        await emulator.wait_idle()
+        balance = await talk.say("/balance")
+        assert moment.search(balance["text"]), balance["text"]
+        assert not NUMERIC_DATE.search(balance["text"]), balance["text"]
+
+
+async def test_rates_are_buttons_only_price_first_with_the_cheapest_fastest_and_arrival(
+    emulator, bot, db
+):
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    await reach_review_by_pasting(talk)
+    shown = await talk.press("💲 Show rates")
+    buttons = rate_buttons(shown)
+    ((stored,),) = await db.rows("SELECT rates FROM rate_quotes")
+    rates = json.loads(stored)
+    assert len(buttons) == len(rates)
+    for rate in rates:  # each service once: on its button, not again in a list above
+        assert rate["service_name"] not in shown["text"]
+        (own,) = [b for b in buttons if b.split(" · ")[1] == rate["service_name"]]
+        assert own.startswith(f"${rate['price_cents'] // 100}.{rate['price_cents'] % 100:02d} · ")
+        arrival = date.fromisoformat(rate["estimated_delivery"])
+        assert f"by {arrival:%b} {arrival.day}, {arrival.year}" in own
+    assert [cents(b) for b in buttons] == sorted(cents(b) for b in buttons)
+    cheapest = [b for b in buttons if "Cheapest" in b]
+    fastest = [b for b in buttons if "Fastest" in b]
+    assert cheapest == [buttons[0]]
+    quickest = min(rate["delivery_days"] for rate in rates)
+    assert len(fastest) == 1
+    (fastest_rate,) = [r for r in rates if r["service_name"] == fastest[0].split(" · ")[1]]
+    assert fastest_rate["delivery_days"] == quickest
+    assert fastest_rate["price_cents"] == min(
+        r["price_cents"] for r in rates if r["delivery_days"] == quickest
+    )
