@@ -7,7 +7,12 @@ import json
 import re
 from datetime import date
 
-from tests.dialogue.steps import pay_the_invoice, rate_buttons, reach_review_by_pasting
+from tests.dialogue.steps import (
+    pay_the_invoice,
+    rate_buttons,
+    reach_review_by_pasting,
+    top_up,
+)
 from tests.support.dialogue import cents
 from tests.support.inprocess import Dialogue
 
@@ -58,3 +63,34 @@ async def test_rates_are_buttons_only_price_first_with_the_cheapest_fastest_and_
     assert fastest_rate["price_cents"] == min(
         r["price_cents"] for r in rates if r["delivery_days"] == quickest
     )
+
+
+async def test_the_payment_screen_names_the_shipment_and_explains_the_top_up(emulator, bot):
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    await top_up(talk, "$10.00")
+    await reach_review_by_pasting(talk)
+    buttons = rate_buttons(await talk.press("💲 Show rates"))
+    near = next(b for b in buttons if 10_00 < cents(b) < 20_00)
+    payment = await talk.press(near)
+    text = payment["text"]
+    assert "John Smith, San Francisco, CA 94117 → Jane Doe, New York, NY 10118" in text
+    assert "Parcel: 2 lb 8 oz, 12 × 10 × 8 in" in text
+    assert f"Service: {near.split(' · ')[1]}" in text
+    assert f"Price: {usd(cents(near))}" in text and "Your balance: $10.00" in text
+    # Short by less than the smallest top-up: the button asks the minimum, the text says why.
+    assert talk.buttons()[0] == "➕ Top up $10.00"
+    short = cents(near) - 10_00
+    assert f"Your balance is {usd(short)} short. The smallest top-up is $10.00" in text
+    assert f"top up $10.00: the label is paid and {usd(10_00 - short)} stays" in text
+
+    await talk.press("⬅️ Back to rates")
+    dear = next(b for b in buttons if cents(b) > 20_00)
+    payment = await talk.press(dear)
+    amount = usd(cents(dear) - 10_00)
+    assert talk.buttons()[0] == f"➕ Top up {amount}"
+    assert f"Top up {amount} to pay for this label." in payment["text"]
+    assert "smallest top-up" not in payment["text"]
+
+
+def usd(amount: int) -> str:
+    return f"${amount // 100}.{amount % 100:02d}"

@@ -8,6 +8,7 @@ from shipbot.bot.ui import dates
 from shipbot.db.models import Invoice, LedgerEntry
 from shipbot.domain.ledger import EntryKind
 from shipbot.domain.money import TOP_UP_MAX_CENTS, TOP_UP_MIN_CENTS, format_usd
+from shipbot.domain.payments import still_due
 from shipbot.providers.payments.base import PaymentStatus
 
 
@@ -68,9 +69,10 @@ def invoice(invoice: Invoice) -> str:
         )
     if status == PaymentStatus.UNDERPAID:
         return _(
-            "⚠️ Received {received} of {amount}; it is credited to your balance. "
-            "You can still pay the rest until {expires}."
+            "⚠️ <b>Underpaid by {rest}</b>: received {received} of {amount}, which is "
+            "credited to your balance. Pay the remaining {rest} before {expires}."
         ).format(
+            rest=format_usd(still_due(invoice.amount_cents, invoice.received_cents)),
             received=format_usd(invoice.received_cents),
             amount=amount,
             expires=dates.moment(invoice.expires_at),
@@ -89,3 +91,7 @@ def top_up_news(invoice: Invoice, credited_cents: int, balance_cents: int) -> st
     return _("💰 {credited} added to your balance. Balance: {balance}.").format(
         credited=format_usd(credited_cents), balance=format_usd(balance_cents)
     )
+
+
+def pay_rest_button(amount_cents: int) -> str:
+    return _("💳 Pay the remaining {amount}").format(amount=format_usd(amount_cents))

@@ -13,6 +13,7 @@ from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction
 from shipbot.bot.ui.rates_texts import rate_button
 
 if TYPE_CHECKING:
+    from shipbot.domain.money import Checkout
     from shipbot.services.quoting import RateOption
 
 
@@ -60,15 +61,17 @@ def price_changed() -> InlineKeyboardMarkup:
     )
 
 
-def ordered(price_cents: int, top_up_cents: int) -> InlineKeyboardMarkup:
-    if top_up_cents:
+def ordered(pay: Checkout) -> InlineKeyboardMarkup:
+    if pay.top_up_cents:
         # The amount is worked out again when pressed: callback data can be forged.
-        pay = button(purchase_texts.top_up_button(top_up_cents), RatesAction(action="top_up"))
+        choice = button(
+            purchase_texts.top_up_button(pay.top_up_cents), RatesAction(action="top_up")
+        )
     else:
-        pay = button(purchase_texts.pay_button(price_cents), RatesAction(action="pay"))
+        choice = button(purchase_texts.pay_button(pay.price_cents), RatesAction(action="pay"))
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [pay],
+            [choice],
             [button(_("⬅️ Back to rates"), Nav(action="back"))],
             [button(_("🏠 Main menu"), MenuAction(action="home"))],
         ]
