@@ -8,6 +8,8 @@ import re
 from datetime import date
 
 from tests.dialogue.steps import (
+    RECIPIENT,
+    SENDER,
     pay_the_invoice,
     rate_buttons,
     reach_review_by_pasting,
@@ -94,3 +96,60 @@ async def test_the_payment_screen_names_the_shipment_and_explains_the_top_up(emu
 
 def usd(amount: int) -> str:
     return f"${amount // 100}.{amount % 100:02d}"
+
+
+async def test_choosing_another_rate_replaces_the_drafts_unpaid_order(emulator, bot, db):
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    await reach_review_by_pasting(talk)
+    buttons = rate_buttons(await talk.press("💲 Show rates"))
+    await talk.press(buttons[0])
+    ((first_id,),) = await db.rows("SELECT id FROM orders")
+    await talk.press("⬅️ Back to rates")
+    second = await talk.press(buttons[1])
+    assert await db.rows("SELECT id, status, price_cents FROM orders") == [
+        (first_id, "quoted", cents(buttons[1]))
+    ]
+    assert f"Service: {buttons[1].split(' · ')[1]}" in second["text"]
+
+    # A new draft's rate is a new order: the first one stays, unpaid, in My orders.
+    await talk.say("/new")
+    await talk.press("🆕 Start a new label")
+    await talk.say(SENDER)
+    await talk.press("✅ Correct")
+    await talk.say(RECIPIENT)
+    await talk.press("✅ Correct")
+    await talk.say("1 lb")
+    await talk.press("Small box 8 × 6 × 4 in")
+    await talk.press(rate_buttons(await talk.press("💲 Show rates"))[0])
+    assert len(await db.rows("SELECT id FROM orders WHERE status = 'quoted'")) == 2
+
+
+async def test_an_unpaid_orders_detail_offers_pay_requoted_when_stale_and_delete(emulator, bot, db):
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    await reach_review_by_pasting(talk)
+    await talk.press(rate_buttons(await talk.press("💲 Show rates"))[0])
+    ((order_id, price, rate),) = await db.rows("SELECT id, price_cents, rate FROM orders")
+    # The quote expired, and its price was a dollar less than the carrier's now.
+    shown = json.loads(rate)
+    shown["price_cents"] -= 100
+    await db.rows(
+        "UPDATE orders SET quote_expires_at = ?, price_cents = ?, rate = ?",
+        ("2000-01-01 00:00:00.000000", price - 100, json.dumps(shown)),
+    )
+    await talk.say("/orders")
+    detail = await talk.press(next(b for b in talk.buttons() if b.startswith(order_id)))
+    assert "awaiting payment" in detail["text"]
+    assert {"💳 Pay", "🗑 Delete"} <= set(talk.buttons())
+
+    payment = await talk.press("💳 Pay")
+    assert f"price was checked again: {usd(price - 100)} → {usd(price)}" in payment["text"]
+    assert f"Price: {usd(price)}" in payment["text"]
+    ((now_price, expires),) = await db.rows("SELECT price_cents, quote_expires_at FROM orders")
+    assert now_price == price and expires > "2001"
+    assert talk.buttons()[0].startswith("➕ Top up")
+
+    back = await talk.press("⬅️ Back to rates")
+    assert f"Order {order_id}" in back["text"] and "🗑 Delete" in talk.buttons()
+    listing = await talk.press("🗑 Delete")
+    assert f"Order {order_id} deleted" in listing["text"] and "No orders yet" in listing["text"]
+    assert await db.rows("SELECT COUNT(*) FROM orders") == [(0,)]

@@ -174,6 +174,7 @@ class ChatState(BaseModel):
         self.role, self.fields, self.edit, self.pending = "sender", {}, None, None
         self.history = []
         self.section = Section.label
+        self.rates = RatesSection()  # the last draft's unpaid order is not this one's
         return self.draft
 
     def touch(self) -> None:

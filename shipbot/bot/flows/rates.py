@@ -134,7 +134,9 @@ async def _choose(
     chat = await dialog.load()
     shop = await _shop(quoter)  # re-prices an expired quote; read before that carrier call
     try:
-        outcome = await quoting.choose_rate(db(), quoter, user, quote, index, shop)
+        outcome = await quoting.choose_rate(
+            db(), quoter, user, quote, index, shop, chat.rates.order_id
+        )
     except quoting.RateGone as gone:
         chat.rates.quote_id = gone.quote.id
         chat.end_at(Rates.list.state)

@@ -167,3 +167,17 @@ def tracking_unavailable() -> str:
 
 def label_sent() -> str:
     return _("The label was sent again.")
+
+
+def order_deleted(order_id: str) -> str:
+    return _("🗑 Order {order} deleted. Nothing was charged.").format(order=escape(order_id))
+
+
+def not_deletable() -> str:
+    return _("This order is already paid or being bought, so it stays.")
+
+
+def repriced(old: PricedRate, new: PricedRate) -> str:
+    return _(
+        "The quote expired, so the price was checked again: <s>{old}</s> → <b>{new}</b>."
+    ).format(old=format_usd(old.price_cents), new=format_usd(new.price_cents))

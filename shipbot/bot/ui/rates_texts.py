@@ -90,3 +90,10 @@ def price_changed(old: PricedRate, new: PricedRate) -> str:
 
 def rate_gone() -> str:
     return _("That service is no longer offered for this parcel. Here are the current rates.")
+
+
+def rate_gone_from_order() -> str:
+    return _(
+        "This service is no longer offered for this parcel. Delete the order, or repeat the "
+        "shipment to choose another service."
+    )
