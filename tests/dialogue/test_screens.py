@@ -10,6 +10,7 @@ from datetime import date
 from tests.dialogue.steps import (
     RECIPIENT,
     SENDER,
+    buy_a_label,
     pay_the_invoice,
     rate_buttons,
     reach_review_by_pasting,
@@ -153,3 +154,15 @@ async def test_an_unpaid_orders_detail_offers_pay_requoted_when_stale_and_delete
     listing = await talk.press("🗑 Delete")
     assert f"Order {order_id} deleted" in listing["text"] and "No orders yet" in listing["text"]
     assert await db.rows("SELECT COUNT(*) FROM orders") == [(0,)]
+
+
+async def test_the_balance_shows_one_line_per_purchase(emulator, bot, db):
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    await buy_a_label(talk)
+    ((order_id, price),) = await db.rows("SELECT id, price_cents FROM orders")
+    text = (await talk.say("/balance"))["text"]
+    operations = text.split("Last operations:\n")[1].split("\n")
+    assert [line.split(" UTC · ")[1] for line in operations] == [
+        f"Label {order_id} · -{usd(price)}",
+        "Top-up · +$100.00",
+    ]

@@ -27,8 +27,8 @@ from shipbot.services.topups import Payments
 
 async def _balance(chat: ChatState, user_id: int):
     balance = await ledger.balance_of(db(), user_id)
-    entries = await ledger.recent_entries(db(), user_id)
-    return texts.balance(balance, entries), keyboards.balance()
+    lines = await ledger.recent_statement(db(), user_id)
+    return texts.balance(balance, lines), keyboards.balance()
 
 
 async def _amount(chat: ChatState, user_id: int):

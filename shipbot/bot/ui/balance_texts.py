@@ -2,39 +2,50 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram.utils.i18n import gettext as _
 
 from shipbot.bot.ui import dates
-from shipbot.db.models import Invoice, LedgerEntry
-from shipbot.domain.ledger import EntryKind
+from shipbot.db.models import Invoice
+from shipbot.domain.ledger import EntryKind, PurchaseOutcome, StatementLine
 from shipbot.domain.money import TOP_UP_MAX_CENTS, TOP_UP_MIN_CENTS, format_usd
 from shipbot.domain.payments import still_due
 from shipbot.providers.payments.base import PaymentStatus
 
 
-def entry_kind(kind: str) -> str:
+def _kind(kind: str) -> str:
     return {
         EntryKind.TOP_UP: _("Top-up"),
-        EntryKind.HOLD: _("Reserved for a label"),
-        EntryKind.HOLD_RELEASE: _("Reservation released"),
-        EntryKind.LABEL_CHARGE: _("Label purchase"),
         EntryKind.REFUND: _("Refund"),
         EntryKind.ADJUSTMENT: _("Adjustment"),
     }.get(kind, kind)
 
 
-def balance(balance_cents: int, entries: list[LedgerEntry]) -> str:
-    lines = [_("<b>Balance: {amount}</b>").format(amount=format_usd(balance_cents))]
-    if entries:
-        lines.append("\n" + _("Last operations:"))
-        lines += [
-            f"{dates.moment(entry.created_at)} · {entry_kind(entry.kind)} · "
-            f"{'+' if entry.amount_cents > 0 else ''}{format_usd(entry.amount_cents)}"
-            for entry in entries
-        ]
+def _signed(cents: int) -> str:
+    return ("+" if cents > 0 else "") + format_usd(cents)
+
+
+def statement_line(line: StatementLine) -> str:
+    when = dates.moment(line.at)
+    if line.outcome is None:
+        return f"{when} · {_kind(line.kind)} · {_signed(line.amount_cents)}"
+    label = _("Label {order}").format(order=escape(line.reference))
+    if line.outcome is PurchaseOutcome.CANCELLED:
+        return f"{when} · {label} · " + _("cancelled, nothing charged")
+    if line.outcome is PurchaseOutcome.PENDING:
+        return f"{when} · {label} · {_signed(line.amount_cents)} " + _("(being bought)")
+    return f"{when} · {label} · {_signed(line.amount_cents)}"
+
+
+def balance(balance_cents: int, lines: list[StatementLine]) -> str:
+    text = [_("<b>Balance: {amount}</b>").format(amount=format_usd(balance_cents))]
+    if lines:
+        text.append("\n" + _("Last operations:"))
+        text += [statement_line(line) for line in lines]
     else:
-        lines.append("\n" + _("No operations yet. Top up to buy labels."))
-    return "\n".join(lines)
+        text.append("\n" + _("No operations yet. Top up to buy labels."))
+    return "\n".join(text)
 
 
 def ask_amount() -> str:
