@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from shipbot.domain.errors import Rejected
@@ -14,6 +15,30 @@ _TYPED_AMOUNT = re.compile(
 )
 
 _DOLLARS = re.compile(r"^\$?\s*(\d{1,7}(?:\.\d{1,2})?)$")
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """How a price is paid from a balance, as the payment screen tells it."""
+
+    price_cents: int
+    balance_cents: int
+    shortfall_cents: int  # 0 when the balance pays the price
+    top_up_cents: int  # what the top-up button asks for; 0 when nothing is short
+
+    @property
+    def raised_to_minimum(self) -> bool:
+        """The shortfall is below the smallest top-up, so more than it is asked."""
+        return self.top_up_cents > self.shortfall_cents
+
+
+def checkout(price_cents: int, balance_cents: int) -> Checkout:
+    return Checkout(
+        price_cents=price_cents,
+        balance_cents=balance_cents,
+        shortfall_cents=max(0, price_cents - balance_cents),
+        top_up_cents=shortfall_top_up(price_cents, balance_cents),
+    )
 
 
 def shortfall_top_up(price_cents: int, balance_cents: int) -> int:

@@ -38,3 +38,8 @@ def split_received(amount_cents: int, received_cents: int) -> Split:
     """What arrived in all on an invoice, as the part to credit and the part to hold."""
     credit = min(received_cents, credit_limit(amount_cents))
     return Split(credit, received_cents - credit)
+
+
+def still_due(amount_cents: int, received_cents: int) -> int:
+    """What an underpaid invoice still waits for."""
+    return max(0, amount_cents - received_cents)

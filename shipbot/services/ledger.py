@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.models import Balance, LedgerEntry, utcnow
-from shipbot.domain.ledger import EntryKind
+from shipbot.domain.ledger import EntryKind, StatementLine, statement
 
 
 class InsufficientFunds(Exception):
@@ -91,6 +91,13 @@ async def recent_entries(session: AsyncSession, user_id: int, limit: int = 10) -
         .limit(limit)
     )
     return list(rows)
+
+
+async def recent_statement(
+    session: AsyncSession, user_id: int, lines: int = 10
+) -> list[StatementLine]:
+    """The last `lines` lines of the user's statement; a purchase takes up to three entries."""
+    return statement(await recent_entries(session, user_id, limit=3 * lines))[:lines]
 
 
 async def _ensure_balance(session: AsyncSession, user_id: int) -> None:

@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipbot.db.database import Database
-from shipbot.db.models import Order, utcnow
+from shipbot.db.models import Invoice, Order, utcnow
 from shipbot.domain.ledger import (
     EntryKind,
     charge_key,
@@ -82,6 +82,22 @@ async def start_purchase(
             )
         order.status = OrderStatus.PURCHASING.value
         return PurchaseStart(order, started=True)
+
+
+async def delete_unpaid(database: Database, user_id: int, order_id: str) -> bool:
+    """Delete an order nobody paid for; False when it is not (or no longer) awaiting payment.
+    An invoice opened for it stays and credits the balance; it just no longer leads to it."""
+    async with database.write_transaction() as session:
+        order = await session.scalar(
+            select(Order).where(Order.id == order_id, Order.user_id == user_id).with_for_update()
+        )
+        if order is None or order.status != OrderStatus.QUOTED:
+            return False
+        await session.execute(
+            update(Invoice).where(Invoice.order_id == order_id).values(order_id=None)
+        )
+        await session.execute(delete(Order).where(Order.id == order_id))
+        return True
 
 
 def rate_of(order: Order) -> Rate:

@@ -27,6 +27,7 @@ from shipbot.db.models import Order, RateQuote, User, utcnow
 from shipbot.db.ownership import find_owned
 from shipbot.domain.address import Address
 from shipbot.domain.draft import LabelDraft, dimensions_from_list, dimensions_to_list
+from shipbot.domain.orders import OrderStatus
 from shipbot.domain.pricing import PricingRules, customer_price
 from shipbot.metrics import CARRIER_SECONDS
 from shipbot.providers.carriers.base import (
@@ -101,6 +102,28 @@ class PriceChanged:
     new: PricedRate
     quote: RateQuote
     index: int
+
+
+@dataclass(frozen=True)
+class RateOption:
+    """A rate as the rates screen offers it: its index in the quote, and whether it is the
+    cheapest or the fastest of the quote (both, when one rate is)."""
+
+    index: int
+    rate: PricedRate
+    cheapest: bool
+    fastest: bool
+
+
+def rate_options(rates: list[PricedRate]) -> list[RateOption]:
+    """The quote's rates cheapest first; the fastest is the cheapest of the quickest ones."""
+    order = sorted(range(len(rates)), key=lambda i: (rates[i].price_cents, i))
+    timed = [i for i in order if rates[i].delivery_days is not None]
+    fastest = min(timed, key=lambda i: rates[i].delivery_days) if timed else None
+    return [
+        RateOption(index=i, rate=rates[i], cheapest=i == order[0], fastest=i == fastest)
+        for i in order
+    ]
 
 
 class RateGone(Exception):
@@ -271,19 +294,66 @@ async def choose_rate(
     quote: RateQuote,
     index: int,
     shop: ShopSettings,
+    unpaid_id: str | None = None,
 ) -> Order | PriceChanged:
     """Order the chosen rate at the price shown while its quote is valid; an expired quote is
-    re-quoted first, by the current settings (SPEC §3.2)."""
+    re-quoted first, by the current settings (SPEC §3.2). `unpaid_id`: the chat's order
+    awaiting payment, which the chosen rate replaces."""
     chosen = rates_of(quote)[index]
     if quote.expires_at > utcnow():
-        return create_order(session, user.id, quote, chosen)
+        return await order_rate(session, user.id, quote, chosen, unpaid_id)
     fresh = await quote_shipment(session, quoter, user, shipment_from_dict(quote.shipment), shop)
     for fresh_index, rate in enumerate(rates_of(fresh)):
         if (rate.carrier_code, rate.service_code) == (chosen.carrier_code, chosen.service_code):
             if rate.price_cents == chosen.price_cents:
-                return create_order(session, user.id, fresh, rate)
+                return await order_rate(session, user.id, fresh, rate, unpaid_id)
             return PriceChanged(old=chosen, new=rate, quote=fresh, index=fresh_index)
     raise RateGone(fresh)
+
+
+async def order_rate(
+    session: AsyncSession, user_id: int, quote: RateQuote, rate: PricedRate, unpaid_id: str | None
+) -> Order:
+    """The chosen rate as an order. The draft's order still awaiting payment (`unpaid_id`)
+    takes the new rate, so choosing again leaves no second unpaid order behind; an invoice
+    opened for it still leads back to it."""
+    unpaid = await _unpaid(session, user_id, unpaid_id) if unpaid_id else None
+    if unpaid is None:
+        return create_order(session, user_id, quote, rate)
+    _set_rate(unpaid, quote, rate)
+    return unpaid
+
+
+async def _unpaid(session: AsyncSession, user_id: int, order_id: str) -> Order | None:
+    # Locked on PostgreSQL until the update commits: a Pay press waits, then sees the change.
+    order = await session.scalar(
+        select(Order).where(Order.id == order_id, Order.user_id == user_id).with_for_update()
+    )
+    return order if order is not None and order.status == OrderStatus.QUOTED else None
+
+
+async def requote_order(
+    session: AsyncSession, quoter: Quoter, user: User, order: Order, shop: ShopSettings
+) -> PricedRate:
+    """An unpaid order whose quote expired (`order` as read before the carrier call), priced
+    again for the same service by the current settings; returns its old rate. RateGone when
+    the service is no longer offered."""
+    old = PricedRate.from_dict(order.rate)
+    fresh = await quote_shipment(session, quoter, user, shipment_from_dict(order.shipment), shop)
+    for rate in rates_of(fresh):
+        if (rate.carrier_code, rate.service_code) == (old.carrier_code, old.service_code):
+            if (unpaid := await _unpaid(session, user.id, order.id)) is not None:
+                _set_rate(unpaid, fresh, rate)
+            return old
+    raise RateGone(fresh)
+
+
+def _set_rate(order: Order, quote: RateQuote, rate: PricedRate) -> None:
+    order.shipment = quote.shipment
+    order.rate = rate.to_dict()
+    order.price_cents = rate.price_cents
+    order.quote_id = quote.id
+    order.quote_expires_at = quote.expires_at
 
 
 def create_order(session: AsyncSession, user_id: int, quote: RateQuote, rate: PricedRate) -> Order:

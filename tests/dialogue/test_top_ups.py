@@ -108,7 +108,9 @@ async def test_underpaid_then_completed_and_expired_invoices(emulator, bot, db):
     await talk.chat.wait_for_text("$12.50 added to your balance")
     await emulator.wait_idle()
     edited = next(m for m in talk.chat.bot_messages() if m["message_id"] == invoice["message_id"])
-    assert "Received $12.50 of $25.00" in edited["text"]
+    assert "Underpaid by $12.50: received $12.50 of $25.00" in edited["text"]
+    assert "Pay the remaining $12.50 before" in edited["text"]
+    assert "💳 Pay the remaining $12.50" in talk.buttons()
     assert pay_url(edited) == pay_url(invoice)  # the rest can still be paid
     # The payer completes the invoice: only the rest is credited, once.
     paid = callback_body(track, "Paid", 2500, 2500)

@@ -8,7 +8,7 @@ from tests.support.sandbox_client import Chat, EmulatorClient
 
 SENDER = "John Smith, 215 Clayton St Apt 4, San Francisco, CA 94117, 415-555-0100"
 RECIPIENT = "Jane Doe\n350 5th Ave Suite 200\nNew York, NY 10118"
-PRICE = re.compile(r"\$(\d+)\.(\d\d)$")
+PRICE = re.compile(r"^\$(\d+)\.(\d\d)")
 
 
 def button_texts(message: dict) -> list[str]:
@@ -81,7 +81,7 @@ def rate_buttons(message: dict) -> list[str]:
 
 
 def cents(button: str) -> int:
-    """The price at the end of a rate button, in cents."""
+    """The price at the start of a rate button, in cents."""
     dollars, rest = PRICE.search(button).groups()
     return int(dollars) * 100 + int(rest)
 

@@ -19,15 +19,16 @@ from shipbot.bot.ui import balance_texts as texts
 from shipbot.bot.ui.callbacks import MenuAction, TopUpAmount
 from shipbot.db.models import User
 from shipbot.domain.money import TOP_UP_MAX_CENTS, TOP_UP_MIN_CENTS, clean_top_up
-from shipbot.providers.payments.base import PaymentRejected, PaymentUnavailable
+from shipbot.domain.payments import still_due
+from shipbot.providers.payments.base import PaymentRejected, PaymentStatus, PaymentUnavailable
 from shipbot.services import ledger, topups
 from shipbot.services.topups import Payments
 
 
 async def _balance(chat: ChatState, user_id: int):
     balance = await ledger.balance_of(db(), user_id)
-    entries = await ledger.recent_entries(db(), user_id)
-    return texts.balance(balance, entries), keyboards.balance()
+    lines = await ledger.recent_statement(db(), user_id)
+    return texts.balance(balance, lines), keyboards.balance()
 
 
 async def _amount(chat: ChatState, user_id: int):
@@ -37,7 +38,9 @@ async def _amount(chat: ChatState, user_id: int):
 async def invoice_prompt(chat: ChatState, user_id: int):
     invoice = await topups.find_invoice(db(), user_id, chat.balance.invoice_id)
     if invoice.status not in topups.FINAL_STATUSES:  # underpaid: the rest can still be paid
-        return texts.invoice(invoice), keyboards.invoice(invoice.amount_cents, invoice.payment_url)
+        due = still_due(invoice.amount_cents, invoice.received_cents)
+        underpaid = invoice.status == PaymentStatus.UNDERPAID
+        return texts.invoice(invoice), keyboards.invoice(invoice.payment_url, due, rest=underpaid)
     return texts.invoice(invoice), keyboards.retry()
 
 

@@ -179,6 +179,7 @@ class ChatState(BaseModel):
         self.asking = []
         self.history = []
         self.section = Section.label
+        self.rates = RatesSection()  # the last draft's unpaid order is not this one's
         return self.draft
 
     def touch(self) -> None:

@@ -15,19 +15,21 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from shipbot.bot.flows.chat_state import ChatState, Section
 from shipbot.bot.flows.dialog import Dialog, Event, db
 from shipbot.bot.flows.new_label.progress import next_step
-from shipbot.bot.flows.states import Orders
+from shipbot.bot.flows.states import Orders, Rates
 from shipbot.bot.purchases import PurchaseJobs
 from shipbot.bot.runtime.prompts import show_prompt
+from shipbot.bot.runtime.scope import reads_before_slow_calls
 from shipbot.bot.ui import orders_keyboards as keyboards
 from shipbot.bot.ui import orders_texts as texts
+from shipbot.bot.ui import rates_texts
 from shipbot.bot.ui.callbacks import MenuAction, OrderAction
 from shipbot.bot.ui.label_texts import saved_not_found
-from shipbot.bot.ui.purchase_texts import caption
-from shipbot.db.models import utcnow
+from shipbot.bot.ui.purchase_texts import already_buying, caption
+from shipbot.db.models import User, utcnow
 from shipbot.domain.draft import LabelDraft
 from shipbot.domain.orders import OrderStatus
 from shipbot.providers.carriers.base import CarrierError
-from shipbot.services import quoting
+from shipbot.services import purchase, quoting, shop_settings
 from shipbot.services.quoting import PricedRate, Quoter
 from shipbot.services.refunds import recent_refunds, refundable, request_refund
 
@@ -188,6 +190,47 @@ async def repeat(query: CallbackQuery, callback_data: OrderAction, dialog: Dialo
     await dialog.enter(chat, Section.label, next_step(chat))
 
 
+async def pay_unpaid(
+    query: CallbackQuery, callback_data: OrderAction, dialog: Dialog, user: User, quoter: Quoter
+) -> None:
+    async with reads_before_slow_calls() as reads:
+        order = await quoting.find_order(reads, user.id, callback_data.order_id)
+        shop = await shop_settings.current(reads, quoter.defaults)
+    if order is None or order.status != OrderStatus.QUOTED:
+        await dialog.reask(already_buying() if order else saved_not_found())
+        return
+    intro = None
+    if order.quote_expires_at <= utcnow():
+        await show_prompt(query, rates_texts.fetching())  # no keyboard while the carrier answers
+        try:
+            old = await quoting.requote_order(db(), quoter, user, order, shop)
+        except quoting.RateGone:
+            await dialog.reask(rates_texts.rate_gone_from_order())
+            return
+        except CarrierError as error:
+            await dialog.reask(rates_texts.problem(error))
+            return
+        new = PricedRate.from_dict((await quoting.find_order(db(), user.id, order.id)).rate)
+        if new.price_cents != old.price_cents:
+            intro = texts.repriced(old, new)
+    chat = await dialog.load()
+    chat.rates.order_id = order.id
+    await dialog.show(chat, Rates.ordered, intro=intro)  # Back returns to the order
+
+
+async def delete_unpaid(
+    query: CallbackQuery, callback_data: OrderAction, dialog: Dialog, purchases: PurchaseJobs
+) -> None:
+    order_id = callback_data.order_id
+    if not await purchase.delete_unpaid(purchases.database, query.from_user.id, order_id):
+        await dialog.reask(texts.not_deletable())
+        return
+    chat = await dialog.load()
+    if chat.rates.order_id == order_id:
+        chat.rates.order_id = None
+    await dialog.show(chat, Orders.list, intro=texts.order_deleted(order_id), remember=False)
+
+
 def build_router() -> Router:
     router = Router(name="orders")
     on_button = router.callback_query.register
@@ -201,4 +244,6 @@ def build_router() -> Router:
     on_button(refund, Orders.view, OrderAction.filter(F.action == "refund"))
     on_button(refund_confirmed, Orders.refund_confirm, OrderAction.filter(F.action == "void"))
     on_button(repeat, Orders.view, OrderAction.filter(F.action == "repeat"))
+    on_button(pay_unpaid, Orders.view, OrderAction.filter(F.action == "pay"))
+    on_button(delete_unpaid, Orders.view, OrderAction.filter(F.action == "delete"))
     return router

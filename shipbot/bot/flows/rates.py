@@ -27,7 +27,7 @@ from shipbot.bot.ui import rates_keyboards as keyboards
 from shipbot.bot.ui import rates_texts as texts
 from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction
 from shipbot.db.models import Order, RateQuote, User, utcnow
-from shipbot.domain.money import shortfall_top_up
+from shipbot.domain.money import checkout
 from shipbot.providers.carriers import base as carriers
 from shipbot.providers.carriers.base import CarrierError
 from shipbot.services import ledger, quoting, shop_settings
@@ -52,10 +52,10 @@ PROBLEMS = {
 
 async def _rates(chat: ChatState, user_id: int):
     quote = await quoting.find_quote(db(), user_id, chat.rates.quote_id)
-    rates = quoting.rates_of(quote)
+    options = quoting.rate_options(quoting.rates_of(quote))
     minutes = max(1, math.ceil((quote.expires_at - utcnow()).total_seconds() / 60))
     shipment = quoting.shipment_from_dict(quote.shipment)
-    return texts.rates(shipment, rates, minutes), keyboards.rates(quote.id, rates)
+    return texts.rates(shipment, minutes), keyboards.rates(quote.id, options)
 
 
 async def _problem(chat: ChatState, user_id: int):
@@ -73,9 +73,9 @@ async def ask_to_pay(chat: ChatState, user_id: int):
     order = await quoting.find_order(db(), user_id, chat.rates.order_id)
     balance = await ledger.balance_of(db(), user_id)
     rate = quoting.PricedRate.from_dict(order.rate)
-    return purchase_texts.payment(order, rate, balance), keyboards.ordered(
-        order.price_cents, shortfall_top_up(order.price_cents, balance)
-    )
+    pay = checkout(order.price_cents, balance)
+    shipment = quoting.shipment_from_dict(order.shipment)
+    return purchase_texts.payment(order, rate, shipment, pay), keyboards.ordered(pay)
 
 
 SCREENS = {
@@ -134,7 +134,9 @@ async def _choose(
     chat = await dialog.load()
     shop = await _shop(quoter)  # re-prices an expired quote; read before that carrier call
     try:
-        outcome = await quoting.choose_rate(db(), quoter, user, quote, index, shop)
+        outcome = await quoting.choose_rate(
+            db(), quoter, user, quote, index, shop, chat.rates.order_id
+        )
     except quoting.RateGone as gone:
         chat.rates.quote_id = gone.quote.id
         chat.end_at(Rates.list.state)
@@ -201,13 +203,7 @@ async def pay(
     elif start.reason == "quote_expired":
         await dialog.reask(purchase_texts.quote_expired())
     elif start.reason == "short":
-        await dialog.reask(
-            purchase_texts.payment(
-                start.order,
-                quoting.PricedRate.from_dict(start.order.rate),
-                start.order.price_cents - start.shortfall_cents,
-            ),
-        )
+        await dialog.reask(purchase_texts.balance_short())
     else:
         callback_answer.text = purchase_texts.already_buying()
 
@@ -217,7 +213,7 @@ async def top_up_for_order(
 ) -> None:
     chat = await dialog.load()
     order = await quoting.find_order(db(), user.id, chat.rates.order_id)
-    cents = shortfall_top_up(order.price_cents, await ledger.balance_of(db(), user.id))
+    cents = checkout(order.price_cents, await ledger.balance_of(db(), user.id)).top_up_cents
     if not cents:  # money arrived since the screen was shown: it now offers Pay
         await dialog.show(chat, Rates.ordered, remember=False)
         return

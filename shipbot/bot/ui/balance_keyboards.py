@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from shipbot.bot.ui.balance_texts import pay_button
+from shipbot.bot.ui.balance_texts import pay_button, pay_rest_button
 from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import MenuAction, Nav, TopUpAmount
 from shipbot.domain.money import format_usd
@@ -34,10 +34,12 @@ def amounts() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[quick, _back_and_menu()])
 
 
-def invoice(amount_cents: int, payment_url: str) -> InlineKeyboardMarkup:
+def invoice(payment_url: str, due_cents: int, *, rest: bool) -> InlineKeyboardMarkup:
+    """`rest`: an underpaid invoice, whose page takes the remaining `due_cents`."""
+    text = pay_rest_button(due_cents) if rest else pay_button(due_cents)
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=pay_button(amount_cents), url=payment_url)],
+            [InlineKeyboardButton(text=text, url=payment_url)],
             _back_and_menu(),
         ]
     )

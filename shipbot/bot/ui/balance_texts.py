@@ -2,41 +2,50 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram.utils.i18n import gettext as _
 
-from shipbot.db.models import Invoice, LedgerEntry
-from shipbot.domain.ledger import EntryKind
+from shipbot.bot.ui import dates
+from shipbot.db.models import Invoice
+from shipbot.domain.ledger import EntryKind, PurchaseOutcome, StatementLine
 from shipbot.domain.money import TOP_UP_MAX_CENTS, TOP_UP_MIN_CENTS, format_usd
+from shipbot.domain.payments import still_due
 from shipbot.providers.payments.base import PaymentStatus
 
 
-def _when(moment) -> str:
-    return moment.strftime("%d.%m %H:%M UTC")
-
-
-def entry_kind(kind: str) -> str:
+def _kind(kind: str) -> str:
     return {
         EntryKind.TOP_UP: _("Top-up"),
-        EntryKind.HOLD: _("Reserved for a label"),
-        EntryKind.HOLD_RELEASE: _("Reservation released"),
-        EntryKind.LABEL_CHARGE: _("Label purchase"),
         EntryKind.REFUND: _("Refund"),
         EntryKind.ADJUSTMENT: _("Adjustment"),
     }.get(kind, kind)
 
 
-def balance(balance_cents: int, entries: list[LedgerEntry]) -> str:
-    lines = [_("<b>Balance: {amount}</b>").format(amount=format_usd(balance_cents))]
-    if entries:
-        lines.append("\n" + _("Last operations:"))
-        lines += [
-            f"{_when(entry.created_at)} · {entry_kind(entry.kind)} · "
-            f"{'+' if entry.amount_cents > 0 else ''}{format_usd(entry.amount_cents)}"
-            for entry in entries
-        ]
+def _signed(cents: int) -> str:
+    return ("+" if cents > 0 else "") + format_usd(cents)
+
+
+def statement_line(line: StatementLine) -> str:
+    when = dates.moment(line.at)
+    if line.outcome is None:
+        return f"{when} · {_kind(line.kind)} · {_signed(line.amount_cents)}"
+    label = _("Label {order}").format(order=escape(line.reference))
+    if line.outcome is PurchaseOutcome.CANCELLED:
+        return f"{when} · {label} · " + _("cancelled, nothing charged")
+    if line.outcome is PurchaseOutcome.PENDING:
+        return f"{when} · {label} · {_signed(line.amount_cents)} " + _("(being bought)")
+    return f"{when} · {label} · {_signed(line.amount_cents)}"
+
+
+def balance(balance_cents: int, lines: list[StatementLine]) -> str:
+    text = [_("<b>Balance: {amount}</b>").format(amount=format_usd(balance_cents))]
+    if lines:
+        text.append("\n" + _("Last operations:"))
+        text += [statement_line(line) for line in lines]
     else:
-        lines.append("\n" + _("No operations yet. Top up to buy labels."))
-    return "\n".join(lines)
+        text.append("\n" + _("No operations yet. Top up to buy labels."))
+    return "\n".join(text)
 
 
 def ask_amount() -> str:
@@ -71,19 +80,20 @@ def invoice(invoice: Invoice) -> str:
         )
     if status == PaymentStatus.UNDERPAID:
         return _(
-            "⚠️ Received {received} of {amount}; it is credited to your balance. "
-            "You can still pay the rest until {expires}."
+            "⚠️ <b>Underpaid by {rest}</b>: received {received} of {amount}, which is "
+            "credited to your balance. Pay the remaining {rest} before {expires}."
         ).format(
+            rest=format_usd(still_due(invoice.amount_cents, invoice.received_cents)),
             received=format_usd(invoice.received_cents),
             amount=amount,
-            expires=_when(invoice.expires_at),
+            expires=dates.moment(invoice.expires_at),
         )
     if status == PaymentStatus.EXPIRED:
         return _("⌛ The invoice for {amount} expired. Nothing was charged.").format(amount=amount)
     return _(
         "<b>Top-up {amount}</b>\nInvoice {invoice}. Pay before {expires}; your balance is "
         "credited as soon as the payment arrives."
-    ).format(amount=amount, invoice=invoice.id, expires=_when(invoice.expires_at))
+    ).format(amount=amount, invoice=invoice.id, expires=dates.moment(invoice.expires_at))
 
 
 def top_up_news(invoice: Invoice, credited_cents: int, balance_cents: int) -> str | None:
@@ -92,3 +102,7 @@ def top_up_news(invoice: Invoice, credited_cents: int, balance_cents: int) -> st
     return _("💰 {credited} added to your balance. Balance: {balance}.").format(
         credited=format_usd(credited_cents), balance=format_usd(balance_cents)
     )
+
+
+def pay_rest_button(amount_cents: int) -> str:
+    return _("💳 Pay the remaining {amount}").format(amount=format_usd(amount_cents))

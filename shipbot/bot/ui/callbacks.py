@@ -60,7 +60,7 @@ class BookAction(CallbackData, prefix="book"):
 
 
 class OrderAction(CallbackData, prefix="ord"):
-    action: str  # page | open | resend | track | repeat | refund | void
+    action: str  # page | open | resend | track | repeat | refund | void | pay | delete
     order_id: str = ""
     page: Count = 0
 

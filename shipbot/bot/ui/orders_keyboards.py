@@ -45,6 +45,13 @@ def order_detail(
         return OrderAction(action=name, order_id=order.id, page=page)
 
     rows = []
+    if order.status == "quoted":
+        rows.append(
+            [
+                button(_("💳 Pay"), action("pay")),
+                button(_("🗑 Delete"), action("delete")),
+            ]
+        )
     if order.status == "purchased":
         rows.append(
             [

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import gettext as _
 
+from shipbot.bot.ui import dates
 from shipbot.bot.ui.label_texts import address_lines
 from shipbot.db.models import Order
 from shipbot.domain.money import format_usd
@@ -50,7 +50,9 @@ def order_detail(order: Order, rate: PricedRate, shipment: Shipment, refundable:
     if order.failure_reason:
         lines.append(_("Reason: {reason}").format(reason=escape(order.failure_reason)))
     if refundable:
-        lines.append(_("Refundable until {moment}").format(moment=_moment(order.refund_deadline)))
+        lines.append(
+            _("Refundable until {moment}").format(moment=dates.moment(order.refund_deadline))
+        )
     lines += [
         "",
         _("<b>From</b>"),
@@ -69,11 +71,11 @@ def tracking(order: Order, info: Tracking) -> str:
     ]
     if info.estimated_delivery:
         lines.append(
-            _("Estimated delivery: {date}").format(date=info.estimated_delivery.isoformat())
+            _("Estimated delivery: {date}").format(date=dates.day(info.estimated_delivery))
         )
     for event in info.events[:10]:
         place = ", ".join(part for part in (event.city, event.state) if part)
-        when = event.occurred_at.strftime("%d.%m %H:%M UTC")
+        when = dates.moment(event.occurred_at)
         lines.append(
             f"{when} · {escape(event.description)}" + (f" · {escape(place)}" if place else "")
         )
@@ -89,7 +91,7 @@ def refund_list(refunds: list[RefundSummary]) -> str:
     lines = [_("<b>Refunds</b>, newest first:")]
     for refund in refunds:
         lines.append(
-            f"{_moment(refund.requested_at)} · {escape(refund.order_id)} · {_outcome(refund)}"
+            f"{dates.moment(refund.requested_at)} · {escape(refund.order_id)} · {_outcome(refund)}"
         )
     return "\n".join(lines)
 
@@ -101,18 +103,17 @@ def _outcome(refund: RefundSummary) -> str:
     if refund.state is RefundState.APPROVED:
         return _("approved, {amount} back on the balance").format(amount=credited)
     if refund.state is RefundState.GOODWILL:
-        return _(
-            "refused by the carrier, then credited by us: {amount} back on the balance"
-        ).format(amount=credited) + note
+        return (
+            _("refused by the carrier, then credited by us: {amount} back on the balance").format(
+                amount=credited
+            )
+            + note
+        )
     if refund.state is RefundState.CLOSED:
-        return _("refused by the carrier: {reason}; reviewed and closed").format(
-            reason=reason
-        ) + note
+        return (
+            _("refused by the carrier: {reason}; reviewed and closed").format(reason=reason) + note
+        )
     return _("refused by the carrier: {reason}").format(reason=reason)
-
-
-def _moment(moment: datetime) -> str:
-    return moment.strftime("%d.%m.%Y %H:%M UTC")
 
 
 def refund_confirm(order: Order) -> str:
@@ -166,3 +167,17 @@ def tracking_unavailable() -> str:
 
 def label_sent() -> str:
     return _("The label was sent again.")
+
+
+def order_deleted(order_id: str) -> str:
+    return _("🗑 Order {order} deleted. Nothing was charged.").format(order=escape(order_id))
+
+
+def not_deletable() -> str:
+    return _("This order is already paid or being bought, so it stays.")
+
+
+def repriced(old: PricedRate, new: PricedRate) -> str:
+    return _(
+        "The quote expired, so the price was checked again: <s>{old}</s> → <b>{new}</b>."
+    ).format(old=format_usd(old.price_cents), new=format_usd(new.price_cents))

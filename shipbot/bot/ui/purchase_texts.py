@@ -8,26 +8,54 @@ from typing import TYPE_CHECKING
 from aiogram.utils.i18n import gettext as _
 
 from shipbot.db.models import Order
-from shipbot.domain.money import format_usd
+from shipbot.domain.address import Address
+from shipbot.domain.money import TOP_UP_MIN_CENTS, Checkout, format_usd
+from shipbot.domain.parcel import describe_weight
 
 if TYPE_CHECKING:  # values a flow hands over; ui/ calls no service
-    from shipbot.services.quoting import PricedRate
+    from shipbot.services.quoting import PricedRate, Shipment
 
 
-def payment(order: Order, rate: PricedRate, balance_cents: int) -> str:
-    text = _(
-        "<b>Order {order}</b>\n{service}\nPrice: <b>{price}</b>\nYour balance: {balance}"
-    ).format(
-        order=escape(order.id),
-        service=escape(rate.service_name),
-        price=format_usd(order.price_cents),
-        balance=format_usd(balance_cents),
-    )
-    if balance_cents < order.price_cents:
-        text += "\n\n" + _("Top up {shortfall} to pay for this label.").format(
-            shortfall=format_usd(order.price_cents - balance_cents)
-        )
-    return text
+def _place(address: Address) -> str:
+    return escape(f"{address.name}, {address.city}, {address.state} {address.zip}")
+
+
+def payment(order: Order, rate: PricedRate, shipment: Shipment, pay: Checkout) -> str:
+    lines = [
+        _("<b>Order {order}</b>").format(order=escape(order.id)),
+        f"{_place(shipment.ship_from)} → {_place(shipment.ship_to)}",
+        _("Parcel: {weight}, {size}").format(
+            weight=describe_weight(shipment.ounces), size=shipment.dimensions.describe()
+        ),
+        _("Service: {service}").format(service=escape(rate.service_name)),
+        _("Price: <b>{price}</b>").format(price=format_usd(pay.price_cents)),
+        _("Your balance: {balance}").format(balance=format_usd(pay.balance_cents)),
+    ]
+    if pay.top_up_cents:
+        lines.append("")
+        if pay.raised_to_minimum:
+            lines.append(
+                _(
+                    "Your balance is {shortfall} short. The smallest top-up is {minimum}, so "
+                    "top up {amount}: the label is paid and {left} stays on your balance."
+                ).format(
+                    shortfall=format_usd(pay.shortfall_cents),
+                    minimum=format_usd(TOP_UP_MIN_CENTS),
+                    amount=format_usd(pay.top_up_cents),
+                    left=format_usd(pay.top_up_cents - pay.shortfall_cents),
+                )
+            )
+        else:
+            lines.append(
+                _("Top up {amount} to pay for this label.").format(
+                    amount=format_usd(pay.top_up_cents)
+                )
+            )
+    return "\n".join(lines)
+
+
+def balance_short() -> str:
+    return _("Your balance no longer covers this label.")
 
 
 def pay_button(price_cents: int) -> str:

@@ -10,10 +10,11 @@ from aiogram.utils.i18n import gettext as _
 from shipbot.bot.ui import purchase_texts
 from shipbot.bot.ui.buttons import button
 from shipbot.bot.ui.callbacks import MenuAction, Nav, RatePick, RatesAction
-from shipbot.bot.ui.rates_texts import by_carrier, rate_button
+from shipbot.bot.ui.rates_texts import rate_button
 
 if TYPE_CHECKING:
-    from shipbot.services.quoting import PricedRate
+    from shipbot.domain.money import Checkout
+    from shipbot.services.quoting import RateOption
 
 
 def _cancel_row() -> list[InlineKeyboardButton]:
@@ -23,12 +24,10 @@ def _cancel_row() -> list[InlineKeyboardButton]:
     ]
 
 
-def rates(quote_id: str, rates: list[PricedRate]) -> InlineKeyboardMarkup:
-    index = {rate.rate_id: number for number, rate in enumerate(rates)}
+def rates(quote_id: str, options: list[RateOption]) -> InlineKeyboardMarkup:
     rows = [
-        [button(rate_button(rate), RatePick(quote_id=quote_id, index=index[rate.rate_id]))]
-        for _carrier, group in by_carrier(rates)
-        for rate in group
+        [button(rate_button(option), RatePick(quote_id=quote_id, index=option.index))]
+        for option in options
     ]
     rows.append(
         [
@@ -62,15 +61,17 @@ def price_changed() -> InlineKeyboardMarkup:
     )
 
 
-def ordered(price_cents: int, top_up_cents: int) -> InlineKeyboardMarkup:
-    if top_up_cents:
+def ordered(pay: Checkout) -> InlineKeyboardMarkup:
+    if pay.top_up_cents:
         # The amount is worked out again when pressed: callback data can be forged.
-        pay = button(purchase_texts.top_up_button(top_up_cents), RatesAction(action="top_up"))
+        choice = button(
+            purchase_texts.top_up_button(pay.top_up_cents), RatesAction(action="top_up")
+        )
     else:
-        pay = button(purchase_texts.pay_button(price_cents), RatesAction(action="pay"))
+        choice = button(purchase_texts.pay_button(pay.price_cents), RatesAction(action="pay"))
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [pay],
+            [choice],
             [button(_("⬅️ Back to rates"), Nav(action="back"))],
             [button(_("🏠 Main menu"), MenuAction(action="home"))],
         ]

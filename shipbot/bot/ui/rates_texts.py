@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
-from itertools import groupby
 from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import gettext as _
 
+from shipbot.bot.ui import dates
 from shipbot.domain.money import format_usd
 from shipbot.domain.parcel import describe_weight
 from shipbot.providers.carriers.base import (
@@ -20,51 +21,45 @@ from shipbot.providers.carriers.base import (
 )
 
 if TYPE_CHECKING:  # values a flow hands over; ui/ calls no service
-    from shipbot.services.quoting import PricedRate, Shipment
+    from shipbot.services.quoting import PricedRate, RateOption, Shipment
 
 
 def fetching() -> str:
     return _("⏳ Fetching rates…")
 
 
-def days(rate: PricedRate) -> str:
-    if rate.delivery_days is None:
-        return "—"
-    return _("{days} d").format(days=rate.delivery_days)
+def _arrival(rate: PricedRate) -> str:
+    if rate.estimated_delivery:
+        return _("by {date}").format(date=dates.day(date.fromisoformat(rate.estimated_delivery)))
+    if rate.delivery_days is not None:
+        return _("{days} d").format(days=rate.delivery_days)
+    return "—"
 
 
-def rate_button(rate: PricedRate) -> str:
-    return f"{rate.service_name} · {days(rate)} · {format_usd(rate.price_cents)}"
+def rate_button(option: RateOption) -> str:
+    """Price first: Telegram cuts a long button's end, never its start."""
+    rate = option.rate
+    parts = [format_usd(rate.price_cents), rate.service_name, _arrival(rate)]
+    if option.cheapest:
+        parts.append(_("Cheapest"))
+    if option.fastest:
+        parts.append(_("Fastest"))
+    return " · ".join(parts)
 
 
-def by_carrier(rates: list[PricedRate]) -> list[tuple[str, list[PricedRate]]]:
-    """Carriers in the order of their cheapest rate, each carrier's rates cheapest first."""
-    ranked = sorted(rates, key=lambda rate: rate.price_cents)
-    first_seen = {rate.carrier_name: i for i, rate in reversed(list(enumerate(ranked)))}
-    grouped = sorted(ranked, key=lambda rate: (first_seen[rate.carrier_name], rate.price_cents))
-    return [(name, list(group)) for name, group in groupby(grouped, lambda r: r.carrier_name)]
-
-
-def rates(parcel: Shipment, rates: list[PricedRate], valid_minutes: int) -> str:
-    lines = [
-        _("<b>Rates</b> for {weight}, {size}, {origin} → {destination}").format(
-            weight=describe_weight(parcel.ounces),
-            size=parcel.dimensions.describe(),
-            origin=escape(parcel.ship_from.zip),
-            destination=escape(parcel.ship_to.zip),
-        )
-    ]
-    for carrier, group in by_carrier(rates):
-        lines.append(f"\n<b>{escape(carrier)}</b>")
-        lines.extend(
-            f"{escape(rate.service_name)} · {days(rate)} · <b>{format_usd(rate.price_cents)}</b>"
-            for rate in group
-        )
-    lines.append(
-        "\n"
-        + _("Prices hold for {minutes} minutes. Choose a service:").format(minutes=valid_minutes)
+def rates(parcel: Shipment, valid_minutes: int) -> str:
+    """The shipment and how long the prices hold; the services are the buttons below."""
+    return "\n".join(
+        [
+            _("<b>Rates</b> for {weight}, {size}, {origin} → {destination}").format(
+                weight=describe_weight(parcel.ounces),
+                size=parcel.dimensions.describe(),
+                origin=escape(parcel.ship_from.zip),
+                destination=escape(parcel.ship_to.zip),
+            ),
+            _("Prices hold for {minutes} minutes. Choose a service:").format(minutes=valid_minutes),
+        ]
     )
-    return "\n".join(lines)
 
 
 def problem(error: CarrierError) -> str:
@@ -95,3 +90,10 @@ def price_changed(old: PricedRate, new: PricedRate) -> str:
 
 def rate_gone() -> str:
     return _("That service is no longer offered for this parcel. Here are the current rates.")
+
+
+def rate_gone_from_order() -> str:
+    return _(
+        "This service is no longer offered for this parcel. Delete the order, or repeat the "
+        "shipment to choose another service."
+    )

@@ -8,6 +8,7 @@ from shipbot.domain.errors import Rejected
 from shipbot.domain.money import (
     TOP_UP_MAX_CENTS,
     TOP_UP_MIN_CENTS,
+    checkout,
     clean_top_up,
     shortfall_top_up,
 )
@@ -68,3 +69,23 @@ def test_the_shortfall_top_up_pays_the_price_within_the_top_up_bounds(price, bal
         assert balance + top_up >= price
         # Never more than needed, except to reach the minimum.
         assert top_up == max(price - balance, TOP_UP_MIN_CENTS)
+
+
+@pytest.mark.parametrize(
+    ("price", "balance", "shortfall", "top_up", "raised"),
+    [
+        (8_03, 10_00, 0, 0, False),
+        (16_12, 10_00, 6_12, 10_00, True),
+        (23_49, 10_00, 13_49, 13_49, False),
+        (10_00, 0, 10_00, 10_00, False),
+    ],
+)
+def test_checkout_tells_the_shortfall_and_whether_the_minimum_raised_it(
+    price, balance, shortfall, top_up, raised
+):
+    pay = checkout(price, balance)
+    assert (pay.shortfall_cents, pay.top_up_cents, pay.raised_to_minimum) == (
+        shortfall,
+        top_up,
+        raised,
+    )
