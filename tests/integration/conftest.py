@@ -65,6 +65,8 @@ def start_bot(
             "CARRIER_PROVIDER": "sandbox",
             "SANDBOX_MERCHANT_KEY": SANDBOX_KEY,
             "LOG_FORMAT": "text",
+            # The tests type faster than a person; flood control's own tests set their limits.
+            "FLOOD_LIMIT": "1000",
             # Shared by the processes of one test, like a volume shared by replicas.
             "LABELS_DIR": str(log_dir / "labels"),
             **env,

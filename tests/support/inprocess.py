@@ -276,6 +276,8 @@ def bot_settings(url: str, database: SqliteFile, labels: Path, **env: Any) -> Se
         "carrier_provider": "sandbox",
         "sandbox_merchant_key": SANDBOX_KEY,
         "labels_dir": str(labels),
+        # The tests type faster than a person; flood control's own tests set their limits.
+        "flood_limit": 1000,
         **{name.lower(): value for name, value in env.items()},
     }
     return load_settings(_env_file=None, **values)

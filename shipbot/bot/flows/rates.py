@@ -25,7 +25,7 @@ from shipbot.bot.runtime.scope import reads_before_slow_calls
 from shipbot.bot.ui import balance_texts, purchase_texts
 from shipbot.bot.ui import rates_keyboards as keyboards
 from shipbot.bot.ui import rates_texts as texts
-from shipbot.bot.ui.callbacks import RatePick, RatesAction, ReviewAction
+from shipbot.bot.ui.callbacks import RatePick, RatesAction
 from shipbot.db.models import Order, RateQuote, User, utcnow
 from shipbot.domain.money import checkout
 from shipbot.providers.carriers import base as carriers
@@ -159,12 +159,6 @@ async def _choose(
     await dialog.show(chat, Rates.price_changed, remember=remember)
 
 
-async def rates_from_review(
-    query: CallbackQuery, dialog: Dialog, user: User, quoter: Quoter
-) -> None:
-    await show_rates(dialog, user, quoter, refresh=False, remember=True)
-
-
 async def refresh(query: CallbackQuery, dialog: Dialog, user: User, quoter: Quoter) -> None:
     await show_rates(dialog, user, quoter, refresh=True, remember=False)
 
@@ -237,7 +231,6 @@ async def new_price_accepted(
 def build_router() -> Router:
     router = Router(name="rates")
     on_button = router.callback_query.register
-    on_button(rates_from_review, Label.review, ReviewAction.filter(F.action == "rates"))
     quoted = StateFilter(Rates.list, Rates.problem)
     on_button(refresh, quoted, RatesAction.filter(F.action.in_({"refresh", "retry"})))
     on_button(edit_shipment, quoted, RatesAction.filter(F.action == "edit"))
