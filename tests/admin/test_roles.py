@@ -46,7 +46,8 @@ async def test_owner_disables_an_account_in_the_panel_which_ends_its_sessions_au
         response = await owner.post(
             f"/admin/accounts/{SUPPORT}/disable", data={"csrf_token": csrf}
         )
-        assert response.status_code == 303 and response.headers["location"] == "/admin/accounts"
+        assert response.status_code == 303
+        assert response.headers["location"] == "/admin/accounts?done=disabled"
         assert (await support.get("/admin")).status_code == 303
         assert await disabled_names(database) == {SUPPORT}
 
