@@ -149,7 +149,7 @@ async def test_an_unpaid_orders_detail_offers_pay_requoted_when_stale_and_delete
     assert now_price == price and expires > "2001"
     assert talk.buttons()[0].startswith("➕ Top up")
 
-    back = await talk.press("⬅️ Back to rates")
+    back = await talk.press("⬅️ Back to the order")
     assert f"Order {order_id}" in back["text"] and "🗑 Delete" in talk.buttons()
     listing = await talk.press("🗑 Delete")
     assert f"Order {order_id} deleted" in listing["text"] and "No orders yet" in listing["text"]

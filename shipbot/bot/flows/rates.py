@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from shipbot.bot.flows.balance import open_invoice
-from shipbot.bot.flows.chat_state import CarrierProblem, ChatState, PriceChange
+from shipbot.bot.flows.chat_state import CarrierProblem, ChatState, PriceChange, Section
 from shipbot.bot.flows.dialog import Dialog, db
 from shipbot.bot.flows.states import Label, Rates
 from shipbot.bot.purchases import PurchaseJobs
@@ -75,7 +75,11 @@ async def ask_to_pay(chat: ChatState, user_id: int):
     rate = quoting.PricedRate.from_dict(order.rate)
     pay = checkout(order.price_cents, balance)
     shipment = quoting.shipment_from_dict(order.shipment)
-    return purchase_texts.payment(order, rate, shipment, pay), keyboards.ordered(pay)
+    # Opened from My orders, Back returns to the order, not to a list of rates.
+    from_order = chat.section is Section.orders
+    return purchase_texts.payment(order, rate, shipment, pay), keyboards.ordered(
+        pay, from_order=from_order
+    )
 
 
 SCREENS = {

@@ -61,7 +61,7 @@ def price_changed() -> InlineKeyboardMarkup:
     )
 
 
-def ordered(pay: Checkout) -> InlineKeyboardMarkup:
+def ordered(pay: Checkout, *, from_order: bool) -> InlineKeyboardMarkup:
     if pay.top_up_cents:
         # The amount is worked out again when pressed: callback data can be forged.
         choice = button(
@@ -72,7 +72,12 @@ def ordered(pay: Checkout) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [choice],
-            [button(_("⬅️ Back to rates"), Nav(action="back"))],
+            [
+                button(
+                    _("⬅️ Back to the order") if from_order else _("⬅️ Back to rates"),
+                    Nav(action="back"),
+                )
+            ],
             [button(_("🏠 Main menu"), MenuAction(action="home"))],
         ]
     )
