@@ -418,10 +418,20 @@ def _addresses_in(segs: list[_Segment]) -> int:
     return count
 
 
+def _ends_with_state_zip(text: str) -> bool:
+    """Whether the text ends with a ZIP written after its own state ("..., CA 94117")."""
+    match = _ZIP_AT_END.match(text)
+    info = lookup(match.group("zip")[:5]) if match else None
+    state = _trailing_state(match.group("head"), info.state) if info else None
+    return bool(state and state[1] == info.state)
+
+
 def _take_locality(segs: list[_Segment], found: _Found) -> list[_Segment]:
     """Find ZIP, state and city from the end; return the segments before them."""
     for i in range(len(segs) - 1, -1, -1):
         match = _ZIP_AT_END.match(segs[i].text)
+        if match and not match.group("head") and i and _ends_with_state_zip(segs[i - 1].text):
+            continue  # "CA 94117, 12345": a stray number after the locality, not its ZIP
         if match and not _NOT_ZIP_BEFORE.search(match.group("head")):
             found.zip = match.group("zip")
             pre, tail = segs[:i], match.group("head")

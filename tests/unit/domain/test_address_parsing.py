@@ -99,6 +99,18 @@ def test_zip_plus_four_with_a_space():
     )
 
 
+@pytest.mark.parametrize("separator", [", ", "\n", " | "])
+def test_a_stray_number_after_the_locality_is_not_taken_for_the_zip(separator):
+    text = separator.join(["John Smith", "215 Clayton St", "San Francisco, CA 94117", "12345"])
+    address = address_of(text)
+    assert (address.city, address.state, address.zip) == ("San Francisco", "CA", "94117")
+
+
+def test_a_zip_on_its_own_line_after_the_state_is_still_the_zip():
+    address = address_of("John Smith\n215 Clayton St\nSan Francisco, CA\n94117")
+    assert (address.city, address.state, address.zip) == ("San Francisco", "CA", "94117")
+
+
 def test_number_led_company_is_not_the_street():
     address = address_of("John Smith\n3M Company\n215 Clayton St\nSan Francisco, CA 94117")
     assert (address.company, address.street1) == ("3M Company", "215 Clayton St")
