@@ -132,3 +132,30 @@ async def test_an_address_sent_outside_a_flow_keeps_an_unfinished_draft(emulator
     _, data = await fsm(db, talk.chat.user_id)
     assert data["draft"]["addresses"]["sender"]["name"] == "John Smith"
     assert "recipient" not in data["draft"]["addresses"]
+
+
+async def test_start_a_new_label_takes_the_address_sent_beside_a_draft(emulator, bot, db):
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    await talk.say("/new")
+    await talk.say(SENDER)
+    await talk.press("✅ Correct")
+    await talk.say("/start")
+    entry = await talk.say("Jane Doe, 350 5th Ave, New York, NY 10118")
+    assert "start a new label with this address as the sender" in entry["text"]
+    check = await talk.press("🆕 Start a new label")
+    assert "Jane Doe" in check["text"] and "is everything correct" in check["text"]
+    _, data = await fsm(db, talk.chat.user_id)
+    assert data["fields"]["name"] == "Jane Doe" and data["pasted"] is None
+    assert data["draft"]["addresses"] == {}
+
+
+async def test_an_address_sent_earlier_is_not_taken_by_a_later_new_label(emulator, bot, db):
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    await talk.say("/new")
+    await talk.say(SENDER)
+    await talk.press("✅ Correct")
+    await talk.say("/start")
+    await talk.say("Jane Doe, 350 5th Ave, New York, NY 10118")
+    await talk.say("/new")
+    first = await talk.press("🆕 Start a new label")
+    assert "Paste the whole sender address" in first["text"]

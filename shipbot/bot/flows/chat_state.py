@@ -120,6 +120,9 @@ class ChatState(BaseModel):
     pending: Pending | None = None
     resume: Visited | None = None  # the last step of the label flow, where "Continue" goes
     pick_starts_label: bool = False  # the saved-address pick was opened from the entry screen
+    # An address sent outside any flow while a draft was unfinished: "Start a new label"
+    # takes it as the new sender, so it need not be sent again.
+    pasted: str | None = None
     block: Literal["sender", "recipient", "parcel"] | None = None  # edited from the review
     save_role: Role | None = None  # the address being saved to the book from the review
     correction: Fields | None = None  # the carrier's form of the recipient, to confirm

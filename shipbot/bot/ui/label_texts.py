@@ -164,7 +164,7 @@ def choose_field() -> str:
 def address_first_with_draft() -> str:
     return _(
         "That looks like an address. You have an unfinished label: continue it, or start a "
-        "new label and paste the address again."
+        "new label with this address as the sender."
     )
 
 

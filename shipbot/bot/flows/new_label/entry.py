@@ -37,6 +37,7 @@ SCREENS = {Label.entry: _entry}
 
 async def new_label(event: Event, dialog: Dialog) -> None:
     chat = await dialog.load()
+    chat.pasted = None  # an address sent earlier is not this label's
     if chat.has_progress or await list_addresses(db(), event.from_user.id):
         await dialog.enter(chat, Section.label, Label.entry)
         return
@@ -49,17 +50,23 @@ async def address_first(message: Message, dialog: Dialog) -> None:
     unfinished draft the entry screen asks first, so the draft is not lost unseen."""
     chat = await dialog.load()
     if chat.has_progress:
+        chat.pasted = message.text
         await dialog.enter(chat, Section.label, Label.entry, intro=texts.address_first_with_draft())
         return
+    await _start_with_paste(dialog, chat, message.text)
+
+
+async def _start_with_paste(dialog: Dialog, chat: ChatState, paste: str) -> None:
     chat.start_draft()
     # The paste is the answer to the sender's address step, where Back returns.
     await dialog.state.set_state(Label.address)
     await chat.save(dialog.state)
-    await take_paste(dialog, chat, message.text, remember=True)
+    await take_paste(dialog, chat, paste, remember=True)
 
 
 async def resume(query: CallbackQuery, dialog: Dialog) -> None:
     chat = await dialog.load()
+    chat.pasted = None
     resume_at = chat.resume
     if chat.draft is None:
         chat.start_draft()
@@ -73,6 +80,10 @@ async def resume(query: CallbackQuery, dialog: Dialog) -> None:
 
 async def start_fresh(query: CallbackQuery, dialog: Dialog) -> None:
     chat = await dialog.load()
+    paste, chat.pasted = chat.pasted, None
+    if paste:
+        await _start_with_paste(dialog, chat, paste)
+        return
     chat.start_draft()
     await dialog.show(chat, Label.address)
 
