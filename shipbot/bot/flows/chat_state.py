@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, PlainSerializer, PlainValidator, PrivateA
 
 from shipbot.db.models import utcnow
 from shipbot.domain.draft import LabelDraft
+from shipbot.domain.errors import Rejected
 from shipbot.services.quoting import PricedRate
 
 VERSION = 1
@@ -71,6 +72,20 @@ def _draft(value: LabelDraft | dict[str, Any]) -> LabelDraft:
 StoredDraft = Annotated[LabelDraft, PlainValidator(_draft), PlainSerializer(LabelDraft.to_dict)]
 
 
+class FieldProblem(BaseModel):
+    """Why a pasted address's field was refused, said again when that field is asked."""
+
+    problem: str
+    params: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, rejected: Rejected) -> FieldProblem:
+        return cls(problem=rejected.problem, params=rejected.params)
+
+    def rejected(self, field: str) -> Rejected:
+        return Rejected(field, self.problem, **self.params)
+
+
 class BookSection(BaseModel):
     address_id: int = 0  # the saved address on screen
 
@@ -116,6 +131,7 @@ class ChatState(BaseModel):
     # The fields of a pasted address still wrong or missing, asked in this order; the parsed
     # card comes after the last.
     asking: list[str] = []
+    refused: dict[str, FieldProblem] = {}  # why, for the asked fields the paste had wrong
     edit: Edit | None = None
     pending: Pending | None = None
     resume: Visited | None = None  # the last step of the label flow, where "Continue" goes
@@ -179,7 +195,7 @@ class ChatState(BaseModel):
     def start_draft(self) -> LabelDraft:
         self.draft = LabelDraft(updated_at=utcnow())
         self.role, self.fields, self.edit, self.pending = "sender", {}, None, None
-        self.asking = []
+        self.asking, self.refused = [], {}
         self.history = []
         self.section = Section.label
         self.rates = RatesSection()  # the last draft's unpaid order is not this one's

@@ -15,7 +15,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from shipbot.bot.flows.chat_state import ChatState, Fields, Pending, ReturnTo
+from shipbot.bot.flows.chat_state import ChatState, FieldProblem, Fields, Pending, ReturnTo
 from shipbot.bot.flows.dialog import ANSWER, Dialog, Renderer, db
 from shipbot.bot.flows.new_label.progress import address_complete, finish_edit
 from shipbot.bot.flows.states import Field, Label
@@ -180,11 +180,16 @@ async def _ask_next_problem(dialog: Dialog, chat: ChatState, answered: str, reme
         try:
             chat.address["city"] = check_city(chat.address["zip"], chat.address.get("city") or "")
             chat.address["state"] = lookup(chat.address["zip"][:5]).state
-        except Rejected:
+        except Rejected as not_in_zip:
             asking.insert(asking.index("zip") + 1, "city")
+            chat.refused["city"] = FieldProblem.of(not_in_zip)
     later = asking[asking.index(answered) + 1 :]
-    step = FIELDS[later[0]].step if later else Label.check_address
-    await dialog.show(chat, step, remember=remember)
+    if not later:
+        await dialog.show(chat, Label.check_address, remember=remember)
+        return
+    problem = chat.refused.get(later[0])
+    intro = rejection_text(problem.rejected(later[0])) if problem else None
+    await dialog.show(chat, FIELDS[later[0]].step, intro=intro, remember=remember)
 
 
 def _asked_fields(problems: tuple[str, ...]) -> list[str]:
@@ -215,6 +220,7 @@ async def take_paste(dialog: Dialog, chat: ChatState, text: str, *, remember: bo
         return
     chat.address = dict(partial.fields)
     chat.asking = _asked_fields(partial.problems)
+    chat.refused = {field: FieldProblem.of(problem) for field, problem in partial.invalid.items()}
     notes = texts.parsed_notes(partial.transliterated, partial.city_from_zip)
     if not chat.asking:
         await dialog.show(chat, Label.check_address, intro=notes, remember=remember)
@@ -245,7 +251,7 @@ async def address_given(message: Message, dialog: Dialog, raw_state: str) -> Non
     elif checking:
         await dialog.reask(texts.use_buttons())
     else:
-        chat.asking = []
+        chat.asking, chat.refused = [], {}
         await accept_field(dialog, chat, "name", message.text)
 
 
