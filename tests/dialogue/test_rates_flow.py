@@ -32,6 +32,8 @@ async def test_review_to_rates_to_a_quoted_order(emulator, start_bot, db):
         for c in emulator.calls("editMessageText")
         if str(c["params"]["message_id"]) == str(review["message_id"])
     ]
+    # The carrier checked the recipient first, saying so meanwhile.
+    assert any("Checking the recipient's address" in c["params"]["text"] for c in edits)
     assert any("Fetching rates" in c["params"]["text"] for c in edits)
     buttons = rate_buttons(shown)
     assert 1 <= len(buttons) <= 10

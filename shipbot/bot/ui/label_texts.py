@@ -161,6 +161,10 @@ def choose_field() -> str:
     return _("Which field do you want to change?")
 
 
+def checking_recipient() -> str:
+    return _("⏳ Checking the recipient's address with the carrier…")
+
+
 def address_first_with_draft() -> str:
     return _(
         "That looks like an address. You have an unfinished label: continue it, or start a "

@@ -11,6 +11,7 @@ from shipbot.bot.flows.chat_state import ChatState
 from shipbot.bot.flows.dialog import Dialog
 from shipbot.bot.flows.rates import show_rates
 from shipbot.bot.flows.states import Label
+from shipbot.bot.runtime.prompts import show_prompt
 from shipbot.bot.ui import label_keyboards as keyboards
 from shipbot.bot.ui import label_texts as texts
 from shipbot.bot.ui.callbacks import AddressCheck, ReviewAction
@@ -48,6 +49,8 @@ async def rates_asked(query: CallbackQuery, dialog: Dialog, user: User, quoter: 
     if draft.recipient_checked:
         await _rates(dialog, chat, user, quoter)
         return
+    # No keyboard while the carrier answers: no second tap meanwhile.
+    await show_prompt(query, texts.checking_recipient())
     try:
         checked = await quoting.check_recipient(quoter, draft)
     except CarrierError:
