@@ -46,7 +46,10 @@ async def test_edit_rename_and_delete_with_confirmation(emulator, bot, db):
     view = await talk.say("20 W 34th St")
     assert "20 W 34th St" in view["text"] and "Office" in view["text"]
 
-    await talk.press("🏷 Rename")
+    asked = await talk.press("🏷 Rename")
+    assert "Send a new name for “Office”" in asked["text"]  # a name: the product sells labels
+    empty = await talk.say(" " * 31 + "x" * 31)
+    assert "Address name must be 1 to 30 characters long" in empty["text"]
     view = await talk.say("Work")
     assert "Work" in view["text"]
     await talk.press("🗑 Delete")

@@ -30,7 +30,7 @@ def field_name(field: str) -> str:
         "weight": _("Weight"),
         "dimensions": _("Dimensions"),
         "address": _("Address"),
-        "label": _("Label"),
+        "label": _("Address name"),
         "amount": _("Amount"),
     }[field]
 
@@ -229,7 +229,7 @@ def ask_save_label(role: str) -> str:
         text = _("Save the sender address to your address book.")
     else:
         text = _("Save the recipient address to your address book.")
-    return text + "\n" + _("Send a short label for it, for example Home or Warehouse.")
+    return text + "\n" + _("Send a short name for it, for example Home or Warehouse.")
 
 
 def saved_to_book(label: str) -> str:
@@ -269,7 +269,7 @@ def book_entry(label: str, address: Address, is_default: bool) -> str:
 
 
 def ask_rename(label: str) -> str:
-    return _("Send a new label for “{label}”.").format(label=escape(label))
+    return _("Send a new name for “{label}”.").format(label=escape(label))
 
 
 def confirm_delete(label: str) -> str:
