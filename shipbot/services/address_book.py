@@ -20,8 +20,11 @@ async def list_addresses(session: AsyncSession, user_id: int) -> list[SavedAddre
         .where(SavedAddress.user_id == user_id)
         .order_by(SavedAddress.is_default_sender.desc(), SavedAddress.label)
     )
-    # Deletions are staged until the update commits (autoflush is off): leave them out already.
-    return [entry for entry in rows if entry not in session.deleted]
+    # Changes are staged until the update commits (autoflush is off): leave out the deleted
+    # entries and count the added ones already.
+    added = [e for e in session.new if isinstance(e, SavedAddress) and e.user_id == user_id]
+    kept = [entry for entry in rows if entry not in session.deleted]
+    return sorted(kept + added, key=lambda entry: (not entry.is_default_sender, entry.label))
 
 
 async def find_address(session: AsyncSession, user_id: int, address_id: int) -> SavedAddress | None:
@@ -48,6 +51,9 @@ async def save_address(
     if len(existing) >= MAX_ADDRESSES:
         raise Rejected("label", "book_full", max=MAX_ADDRESSES)
     _check_label_free(existing, label, keep=None)
+    same = saved_as(existing, address)
+    if same is not None:
+        raise Rejected("label", "already_saved", label=same.label)
     saved = SavedAddress(user_id=user_id, label=label, is_default_sender=False)
     update_address(saved, address)
     session.add(saved)
@@ -57,6 +63,11 @@ async def save_address(
 async def rename_address(session: AsyncSession, saved: SavedAddress, label: str) -> None:
     _check_label_free(await list_addresses(session, saved.user_id), label, keep=saved)
     saved.label = label
+
+
+def saved_as(existing: list[SavedAddress], address: Address) -> SavedAddress | None:
+    """The entry that already holds this very address, if any."""
+    return next((entry for entry in existing if as_address(entry) == address), None)
 
 
 def update_address(saved: SavedAddress, address: Address) -> None:

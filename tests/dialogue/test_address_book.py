@@ -3,7 +3,7 @@ delete with confirmation, and nobody reaches another user's addresses."""
 
 from __future__ import annotations
 
-from tests.dialogue.steps import save_both
+from tests.dialogue.steps import RECIPIENT, SENDER, reach_review_by_pasting, save_both
 from tests.support.inprocess import Dialogue
 
 BOOK = "SELECT user_id, label, name, street1, is_default_sender FROM saved_addresses ORDER BY id"
@@ -32,6 +32,8 @@ async def test_saved_addresses_are_listed_used_and_mixed_into_a_new_label(emulat
     review = await talk.press("Large box 18 × 14 × 12 in")
     assert "John Smith" in review["text"] and "Jane Doe" in review["text"]
     assert "3 lb" in review["text"]
+    # Both came from the book: neither is offered for saving again.
+    assert not [b for b in talk.buttons() if b.startswith("💾")]
 
 
 async def test_edit_rename_and_delete_with_confirmation(emulator, bot, db):
@@ -94,3 +96,22 @@ async def test_another_users_address_is_not_found(emulator, bot, db):
     assert "was not found in your address book" in reply["text"]
     assert "215 Clayton St" not in reply["text"]
     assert await db.rows(BOOK) == before
+
+
+async def test_the_same_address_is_not_saved_twice(emulator, bot, db):
+    talk = Dialogue(emulator, emulator.create_user("Ann"))
+    await reach_review_by_pasting(talk)
+    await talk.press("💾 Save sender")
+    await talk.say("Home")
+    assert "💾 Save sender" not in talk.buttons() and "💾 Save recipient" in talk.buttons()
+    # A new draft with the same sender: only the recipient can be saved.
+    await talk.say("/new")
+    await talk.press("🆕 Start a new label")
+    await talk.say(SENDER)
+    await talk.press("✅ Correct")
+    await talk.say(RECIPIENT)
+    await talk.press("✅ Correct")
+    await talk.say("2.5 lb")
+    await talk.press("Medium box 12 × 10 × 8 in")
+    assert "💾 Save sender" not in talk.buttons() and "💾 Save recipient" in talk.buttons()
+    assert [row[1] for row in await db.rows(BOOK)] == ["Home"]

@@ -3,6 +3,8 @@ one default sender."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from shipbot.db.database import Database
@@ -39,6 +41,25 @@ async def test_an_address_is_found_only_through_its_owner(database):
         assert address_book.as_address(mine) == HOME
 
 
+def at(number: int) -> Address:
+    return replace(HOME, street1=f"{number} Main St")
+
+
+async def test_the_same_address_is_kept_once(database):
+    async with database.transaction() as session:
+        await address_book.save_address(session, 1, "Home", HOME)
+        # Staged in the same transaction, it is already in the book.
+        with pytest.raises(Rejected) as twice:
+            await address_book.save_address(session, 1, "Again", HOME)
+        assert (twice.value.problem, twice.value.params) == ("already_saved", {"label": "Home"})
+        await address_book.save_address(session, 1, "Shop", at(2))
+    async with database.transaction() as session:
+        saved = await address_book.list_addresses(session, 1)
+        assert [entry.label for entry in saved] == ["Home", "Shop"]
+        assert address_book.saved_as(saved, at(2)).label == "Shop"
+        assert address_book.saved_as(saved, at(3)) is None
+
+
 async def test_the_book_holds_twenty_addresses_with_distinct_labels(database):
     async with database.transaction() as session:
         await address_book.save_address(session, 1, "Home", HOME)
@@ -48,10 +69,10 @@ async def test_the_book_holds_twenty_addresses_with_distinct_labels(database):
         assert (taken.value.field, taken.value.problem) == ("label", "taken")
     for number in range(2, 21):
         async with database.transaction() as session:
-            await address_book.save_address(session, 1, f"Shop {number}", HOME)
+            await address_book.save_address(session, 1, f"Shop {number}", at(number))
     async with database.transaction() as session:
         with pytest.raises(Rejected) as full:
-            await address_book.save_address(session, 1, "One more", HOME)
+            await address_book.save_address(session, 1, "One more", at(21))
         assert (full.value.problem, full.value.params) == ("book_full", {"max": 20})
         # Another user's book is separate.
         await address_book.save_address(session, 2, "Home", HOME)
@@ -60,7 +81,7 @@ async def test_the_book_holds_twenty_addresses_with_distinct_labels(database):
 async def test_one_default_sender_and_deletion(database):
     async with database.transaction() as session:
         await address_book.save_address(session, 1, "Home", HOME)
-        await address_book.save_address(session, 1, "Work", HOME)
+        await address_book.save_address(session, 1, "Work", at(2))
     async with database.transaction() as session:
         home, work = sorted(await address_book.list_addresses(session, 1), key=lambda a: a.label)
         await address_book.make_default_sender(session, home)

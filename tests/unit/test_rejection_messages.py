@@ -39,6 +39,7 @@ RAISED = [
     Rejected("label", "length", min=1, max=30),
     Rejected("label", "taken", label="Home"),
     Rejected("label", "book_full", max=20),
+    Rejected("label", "already_saved", label="Home"),
     Rejected("state", "unknown", value="Narnia"),
     Rejected("zip", "format"),
     Rejected("zip", "unknown", zip="00000"),

@@ -137,17 +137,15 @@ def presets() -> InlineKeyboardMarkup:
     return _markup(buttons[:2], buttons[2:], _navigation_row())
 
 
-def review() -> InlineKeyboardMarkup:
+def review(savable: Iterable[str]) -> InlineKeyboardMarkup:
+    save = {"sender": _("💾 Save sender"), "recipient": _("💾 Save recipient")}
     return _markup(
         [
             button(_("✏️ Sender"), ReviewAction(action="edit", role="sender")),
             button(_("✏️ Recipient"), ReviewAction(action="edit", role="recipient")),
             button(_("✏️ Parcel"), ReviewAction(action="edit", role="parcel")),
         ],
-        [
-            button(_("💾 Save sender"), ReviewAction(action="save", role="sender")),
-            button(_("💾 Save recipient"), ReviewAction(action="save", role="recipient")),
-        ],
+        [button(save[role], ReviewAction(action="save", role=role)) for role in savable],
         [button(_("💲 Show rates"), ReviewAction(action="rates"))],
         _navigation_row(),
     )

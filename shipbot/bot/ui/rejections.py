@@ -72,6 +72,7 @@ def _problem(rejected: Rejected) -> str:
             "Length plus girth is {total}; the limit is {maximum} (girth = 2 × width + 2 × height)."
         ),
         ("label", "taken"): _("You already have an address called “{label}”."),
+        ("label", "already_saved"): _("This address is already in your address book as “{label}”."),
         ("amount", "format"): _("Send the amount in dollars, digits only."),
         ("amount", "too_small"): _("The smallest top-up is {minimum}."),
         ("amount", "too_large"): _("The largest top-up is {maximum}."),

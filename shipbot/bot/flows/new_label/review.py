@@ -18,13 +18,16 @@ from shipbot.bot.ui.rejections import rejection_text
 from shipbot.domain.draft import ROLES
 from shipbot.domain.errors import Rejected
 from shipbot.domain.text_fields import clean_label
-from shipbot.services.address_book import MAX_ADDRESSES, list_addresses, save_address
+from shipbot.services.address_book import MAX_ADDRESSES, list_addresses, save_address, saved_as
 
 PARCEL_STEPS = {"weight": Label.weight, "dimensions": Label.dimensions}
 
 
 async def _review(chat: ChatState, user_id: int):
-    return texts.review(chat.draft), keyboards.review()
+    # An address taken from the book, or saved already, is not offered for saving again.
+    saved = await list_addresses(db(), user_id)
+    savable = [role for role in ROLES if saved_as(saved, chat.draft.addresses[role]) is None]
+    return texts.review(chat.draft), keyboards.review(savable)
 
 
 async def _review_block(chat: ChatState, user_id: int):
@@ -69,10 +72,15 @@ async def edit_review_field(
 
 
 async def save_to_book(query: CallbackQuery, callback_data: ReviewAction, dialog: Dialog) -> None:
-    if len(await list_addresses(db(), query.from_user.id)) >= MAX_ADDRESSES:
+    saved = await list_addresses(db(), query.from_user.id)
+    chat = await dialog.load()
+    same = saved_as(saved, chat.draft.addresses[callback_data.role])
+    if same is not None:  # an old button of the review
+        await dialog.reask(rejection_text(Rejected("label", "already_saved", label=same.label)))
+        return
+    if len(saved) >= MAX_ADDRESSES:
         await dialog.reask(rejection_text(Rejected("label", "book_full", max=MAX_ADDRESSES)))
         return
-    chat = await dialog.load()
     chat.save_role = callback_data.role
     await dialog.show(chat, Label.save_label)
 
