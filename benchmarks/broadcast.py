@@ -146,8 +146,9 @@ def report(result: Result, args: argparse.Namespace) -> str:
         f"{100 * result.sustained / result.rate:.0f}% of the configured rate",
         f"- 429s received: {result.rate_limited} (sends before an announced retry_after: "
         f"{result.early_sends})",
-        f"- resume after SIGKILL: {result.resume_after_kill:.1f} s from the kill, "
-        f"{result.resume_after_ready:.1f} s from the restarted server being ready",
+        f"- resume after SIGKILL: {result.resume_after_kill:.1f} s from the kill; the restarted "
+        f"server was ready {result.resume_after_kill - result.resume_after_ready:.1f} s after "
+        f"the kill and sent {result.resume_after_ready:.1f} s later",
         f"- duplicates: {result.duplicates}",
         f"- whole run: {result.total_seconds:.1f} s",
     ]
