@@ -221,6 +221,7 @@ class BroadcastWorker:
         return Claim(broadcast_id, [tuple(row) for row in rows], first, self.interval)
 
     async def _send_batch(self, claim: Claim) -> None:
+        tried = 0
         for number, (row_id, user_id, attempts) in enumerate(claim.recipients):
             late = utcnow() - (claim.first_slot + claim.interval * number)
             if late > LATE_TOLERANCE:
@@ -229,9 +230,17 @@ class BroadcastWorker:
                 await asyncio.sleep(-late.total_seconds())
             if not await self._may_send(claim, row_id):
                 break
+            tried += 1
             if not await self._send_one(claim.broadcast_id, row_id, user_id, attempts):
                 break
         await self._release(claim)
+        log.info(
+            "broadcast %s: %s tried %d of a batch of %d",
+            claim.broadcast_id,
+            self.name,
+            tried,
+            len(claim.recipients),
+        )
 
     async def _may_send(self, claim: Claim, row_id: int) -> bool:
         """The last check before the message goes out: the row is still this worker's and
