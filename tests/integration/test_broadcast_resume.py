@@ -130,9 +130,9 @@ def test_two_replicas_share_a_broadcast_and_survive_one_killed(emulator, start_b
     first.kill()
     killed_sent = batches_tried(first)
     assert len(received(emulator)) < len(ids)
-    restarted = start_bot(database_url=postgres_url, BROADCAST_RATE=RATE)
+    start_bot(database_url=postgres_url, BROADCAST_RATE=RATE)
     wait_until(lambda: broadcast_state(postgres_url)[0] == "done", "the broadcast to finish")
 
+    # Each replica sent part (the killed one's last, unfinished batch is not in its log).
     assert killed_sent > 0 and batches_tried(second) > 0
-    assert batches_tried(restarted) + batches_tried(second) + killed_sent >= len(ids)
     assert_everyone_once(emulator, postgres_url, ids, kills=1)

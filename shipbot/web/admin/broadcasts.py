@@ -17,7 +17,6 @@ from shipbot.services.admin_accounts import Role
 from shipbot.web.admin.actors import api_actor
 from shipbot.web.admin.api import ERRORS, OWNER_ONLY, AdminApiError, require_api_role
 
-pages = APIRouter()
 api = APIRouter()
 PATH = "/broadcasts"
 OWNER_API = {

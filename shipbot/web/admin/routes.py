@@ -33,7 +33,6 @@ PAGE_AREAS = (
     dashboard.pages,
     monitoring.pages,
     settings_page.pages,
-    broadcasts.pages,
     orders.pages,
     topups.pages,
     refunds.pages,
