@@ -32,6 +32,11 @@ async def fsm(db: SqliteFile, chat_id: int) -> tuple[str | None, dict]:
 
 async def reach_review_by_pasting(talk: Dialogue, recipient: str = RECIPIENT) -> dict:
     await talk.say("/new")
+    return await paste_to_review(talk, recipient)
+
+
+async def paste_to_review(talk: Dialogue, recipient: str = RECIPIENT) -> dict:
+    """From the sender's address step to the review, both addresses pasted."""
     await talk.say(SENDER)
     await talk.press("✅ Correct")
     await talk.say(recipient)

@@ -3,7 +3,7 @@ delete with confirmation, and nobody reaches another user's addresses."""
 
 from __future__ import annotations
 
-from tests.dialogue.steps import RECIPIENT, SENDER, reach_review_by_pasting, save_both
+from tests.dialogue.steps import paste_to_review, reach_review_by_pasting, save_both
 from tests.support.inprocess import Dialogue
 
 BOOK = "SELECT user_id, label, name, street1, is_default_sender FROM saved_addresses ORDER BY id"
@@ -107,11 +107,6 @@ async def test_the_same_address_is_not_saved_twice(emulator, bot, db):
     # A new draft with the same sender: only the recipient can be saved.
     await talk.say("/new")
     await talk.press("🆕 Start a new label")
-    await talk.say(SENDER)
-    await talk.press("✅ Correct")
-    await talk.say(RECIPIENT)
-    await talk.press("✅ Correct")
-    await talk.say("2.5 lb")
-    await talk.press("Medium box 12 × 10 × 8 in")
+    await paste_to_review(talk)
     assert "💾 Save sender" not in talk.buttons() and "💾 Save recipient" in talk.buttons()
     assert [row[1] for row in await db.rows(BOOK)] == ["Home"]
